@@ -1,0 +1,39 @@
+"""Blacklist Federation: a shared, due-process blacklist of malicious complainers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from .config import Config, load_config
+
+
+def create_app(
+    config: type[Config] | None = None,
+    overrides: dict[str, Any] | None = None,
+    *,
+    instance_path: str | None = None,
+) -> Flask:
+    """Build the WSGI app: settings, then extensions, then error handling, then blueprints."""
+    instance_path = instance_path or os.environ.get("FEDERATION_INSTANCE_PATH") or _default_instance_path()
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path))
+    load_config(app, config, overrides)
+    app.json.sort_keys = False  # problem details read best in RFC 9457's order
+
+    from .api import register_blueprints
+    from .api.problem_api import ProblemApi
+    from .errors import register_error_handlers
+    from .extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    register_error_handlers(app)
+    register_blueprints(ProblemApi(app))
+    return app
+
+
+def _default_instance_path() -> str:
+    """``instance/`` beside the checkout, where ``make run`` keeps its database and keys."""
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "instance")

@@ -1,0 +1,63 @@
+"""Settings: defaults in classes, overrides from ``FEDERATION_*`` variables.
+
+``FEDERATION_DATABASE_URL=...`` becomes ``app.config["DATABASE_URL"]``
+(Flask's ``from_prefixed_env``; values that parse as JSON are typed, so
+``FEDERATION_MAX_BODY_BYTES=1048576`` is an int). Tests subclass
+:class:`Config` instead of touching the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENV_PREFIX = "FEDERATION"
+
+
+class Config:
+    #: ``None`` means the embedded SQLite database ``<instance>/federation.db``.
+    DATABASE_URL: str | None = None
+    #: Region assumed for phone numbers written without ``+country``.
+    DEFAULT_REGION = "CN"
+    #: Largest request body accepted (413 above it); a 1,000-entry batch fits.
+    MAX_BODY_BYTES = 8 * 1024 * 1024
+    #: Log SQL statements (never in production: statements carry hashes).
+    SQL_ECHO = False
+
+    API_TITLE = "Blacklist Federation"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+class TestConfig(Config):
+    TESTING = True
+
+
+def load_config(app: Flask, config: type[Config] | None, overrides: dict[str, Any] | None) -> None:
+    """Defaults, then the environment, then explicit overrides (tests)."""
+    app.config.from_object(config or Config)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    app.config.update(overrides or {})
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
+    app.config["SQLALCHEMY_ECHO"] = app.config["SQL_ECHO"]
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def database_url(app: Flask) -> str:
+    url = app.config.get("DATABASE_URL")
+    if url:
+        return str(url)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(app.instance_path) / 'federation.db'}"
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Wait for a writer instead of failing at once: gunicorn runs several workers.
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

@@ -1,0 +1,39 @@
+"""The server's view of the identifier spec.
+
+There is exactly one implementation of normalisation and hashing, in
+``federation_client.identifiers``; the server imports it rather than keeping a
+second copy that could drift. Server-only concerns (the storage pepper,
+hash-shape checks) live beside this re-export as they arrive.
+"""
+
+from federation_client.identifiers import (
+    DERIVED_TYPES,
+    HASH_PATTERN,
+    IDENTIFIER_TYPES,
+    KEY_ID_PATTERN,
+    PRIMARY_TYPES,
+    SPEC_VERSION,
+    HashedIdentifier,
+    InvalidIdentifier,
+    derived,
+    hash_all,
+    hash_identifier,
+    hash_normalized,
+    normalize,
+)
+
+__all__ = [
+    "DERIVED_TYPES",
+    "HASH_PATTERN",
+    "IDENTIFIER_TYPES",
+    "KEY_ID_PATTERN",
+    "PRIMARY_TYPES",
+    "SPEC_VERSION",
+    "HashedIdentifier",
+    "InvalidIdentifier",
+    "derived",
+    "hash_all",
+    "hash_identifier",
+    "hash_normalized",
+    "normalize",
+]
