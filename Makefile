@@ -16,6 +16,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/federation db upgrade
+	$(BIN)/federation demo
 	$(BIN)/federation serve --bind 127.0.0.1:8000
 
 test: install

@@ -23,14 +23,18 @@ def create_app(
     app.json.sort_keys = False  # problem details read best in RFC 9457's order
 
     from .api import register_blueprints
+    from .api.auth import init_auth
     from .api.problem_api import ProblemApi
+    from .cli import register_commands
     from .errors import register_error_handlers
     from .extensions import db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db)
+    init_auth(app)
     register_error_handlers(app)
     register_blueprints(ProblemApi(app))
+    register_commands(app)
     return app
 
 

@@ -23,6 +23,16 @@ class Config:
     DEFAULT_REGION = "CN"
     #: Largest request body accepted (413 above it); a 1,000-entry batch fits.
     MAX_BODY_BYTES = 8 * 1024 * 1024
+    #: ``iss`` of the access tokens this server issues.
+    ISSUER = "blacklist-federation"
+    #: External base URL (``https://federation.example``) when behind a proxy; it fixes the
+    #: token endpoint URL members put in ``aud``. ``None``: taken from the request.
+    PUBLIC_URL: str | None = None
+    #: Private JWK set that signs access tokens; ``None``: ``<instance>/signing-keys.json``,
+    #: generated on first start.
+    SIGNING_KEYS_FILE: str | None = None
+    #: Redis for shared short-lived state (client-assertion replay store); ``None``: the database.
+    REDIS_URL: str | None = None
     #: Log SQL statements (never in production: statements carry hashes).
     SQL_ECHO = False
 

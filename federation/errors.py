@@ -49,6 +49,8 @@ class FederationError(Exception):
         self.detail = detail
         self.errors = errors
         self.headers = dict(headers or {})
+        #: Extension members merged into the problem body (e.g. OAuth's ``error``).
+        self.extra: dict[str, Any] = {}
         if code:
             self.code = code
 
@@ -109,6 +111,7 @@ def problem_response(
     *,
     errors: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_PREFIX + code,
@@ -119,6 +122,7 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
     response.headers.extend(dict(headers or {}))
     return response
@@ -165,7 +169,9 @@ def problem_from_http_exception(error: HTTPException) -> Response:
 
 
 def handle_federation_error(error: FederationError) -> Response:
-    return problem_response(error.status, error.code, error.detail, errors=error.errors, headers=error.headers)
+    return problem_response(
+        error.status, error.code, error.detail, errors=error.errors, headers=error.headers, extra=error.extra
+    )
 
 
 def handle_unexpected_error(error: Exception) -> Response:

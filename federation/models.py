@@ -5,5 +5,7 @@ schema on the metadata, whatever the app happened to import so far.
 """
 
 from .database import Base
+from .events.models import Event
+from .members.models import Member, MemberKey, SpentAssertion
 
-__all__ = ["Base"]
+__all__ = ["Base", "Event", "Member", "MemberKey", "SpentAssertion"]

@@ -1,12 +1,16 @@
 """${message}
 
+Why: (say why this change exists; the message above says what it is)
+
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
+import federation.database  # noqa: F401  (custom column types such as UTCDateTime)
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

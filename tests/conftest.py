@@ -13,22 +13,35 @@ failure under ``CI=true``.
 
 from __future__ import annotations
 
+import json
 import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
+import jwt
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from federation_client.keys import generate_key, public_jwk
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy import SQLAlchemy
+from werkzeug.serving import make_server
 
 from federation import create_app
 from federation.config import TestConfig
 from federation.extensions import db as _db
+from federation.members.assertions import ASSERTION_TYPE
 
+#: The token endpoint as the Flask test client addresses it (``aud`` of test assertions).
+TOKEN_URL = "http://localhost/v1/oauth/token"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -102,3 +115,108 @@ def db(app: Flask) -> Iterator[SQLAlchemy]:
 @pytest.fixture
 def client(app: Flask, db: SQLAlchemy) -> FlaskClient:
     return app.test_client()
+
+
+# -- members and real tokens --------------------------------------------------------------------
+@dataclass
+class Identity:
+    """A member as seen from its own side: id, private key, kid."""
+
+    member_id: str
+    private_key: Any
+    kid: str
+
+    def assertion(self, audience: str = TOKEN_URL, **overrides: Any) -> str:
+        return sign_assertion(self.private_key, self.kid, self.member_id, audience, **overrides)
+
+
+def sign_assertion(
+    private_key: Any,
+    kid: str | None,
+    member_id: str,
+    audience: str = TOKEN_URL,
+    *,
+    algorithm: str | None = None,
+    headers: dict | None = None,
+    **overrides: Any,
+) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": member_id,
+        "sub": member_id,
+        "aud": audience,
+        "iat": now,
+        "exp": now + 300,
+        "jti": uuid.uuid4().hex,
+        **overrides,
+    }
+    claims = {k: v for k, v in claims.items() if v is not None}
+    alg = algorithm or ("EdDSA" if isinstance(private_key, ed25519.Ed25519PrivateKey) else "ES256")
+    return jwt.encode(claims, private_key, algorithm=alg, headers={"kid": kid, **(headers or {})} if kid else headers)
+
+
+@pytest.fixture
+def make_member(db):
+    """``make_member("acme", roles=["query"])`` -> :class:`Identity`, active, with one registered key."""
+
+    def make(member_id: str, *, roles=("query",), status: str = "active", alg: str = "EdDSA") -> Identity:
+        from federation.members import service
+
+        private_key = generate_key(alg)
+        now = datetime.now(UTC)
+        service.add_member(
+            db.session,
+            member_id=member_id,
+            display_name=member_id.title(),
+            roles=roles,
+            actor="test",
+            now=now,
+            status=status,
+        )
+        key = service.add_key(db.session, member_id, json.dumps(public_jwk(private_key)), actor="test", now=now)
+        db.session.commit()
+        return Identity(member_id, private_key, key.kid)
+
+    return make
+
+
+class Auth:
+    """Mints real access tokens through the token endpoint."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def token_response(self, assertion: str, **form: str):
+        return self.client.post(
+            "/v1/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_assertion_type": ASSERTION_TYPE,
+                "client_assertion": assertion,
+                **form,
+            },
+        )
+
+    def token(self, identity: Identity, **form: str) -> str:
+        response = self.token_response(identity.assertion(), **form)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["access_token"]
+
+    def headers(self, identity: Identity, **form: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(identity, **form)}"}
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def live_server(app: Flask, db) -> Iterator[str]:
+    """The app on a real socket (127.0.0.1, a free port), for the SDK and HTTP clients."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

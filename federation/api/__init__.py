@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import health
+from . import health, members, oauth
 
 
 def register_blueprints(api: Api) -> None:
-    api.register_blueprint(health.blp)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    for module in (health, oauth, members):
+        api.register_blueprint(module.blp)
 
 
 def api_of(app: Flask) -> Api:

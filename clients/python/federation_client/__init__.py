@@ -1,10 +1,12 @@
 """Blacklist Federation client SDK.
 
 ``federation_client.identifiers`` normalises and hashes identifiers exactly as
-the federation does; it needs no server and no Flask.
+the federation does; it needs no server and no Flask. ``FederationClient``
+talks to the API with the member's own key.
 """
 
-from .errors import FederationClientError, InvalidIdentifier
+from .client import FederationClient
+from .errors import FederationClientError, InvalidIdentifier, ProblemError
 
-__all__ = ["FederationClientError", "InvalidIdentifier"]
+__all__ = ["FederationClient", "FederationClientError", "InvalidIdentifier", "ProblemError"]
 __version__ = "0.1.0"

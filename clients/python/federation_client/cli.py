@@ -1,7 +1,8 @@
 """``federation-client``: tools for a member's engineers.
 
 ``hash`` lets an engineer check an in-house implementation of the identifier
-spec against this one, value by value, without any server.
+spec against this one, value by value, without any server. ``keygen`` makes
+the key pair a member authenticates with; only the public JWK is registered.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 
 from .errors import InvalidIdentifier
 from .identifiers import DEFAULT_REGION, IDENTIFIER_TYPES, derived, hash_normalized, normalize
+from .keys import write_key_pair
 from .salts import load_salt
 
 
@@ -38,6 +40,20 @@ def _hash_command(args: argparse.Namespace) -> int:
     return status
 
 
+def _keygen_command(args: argparse.Namespace) -> int:
+    try:
+        jwk = write_key_pair(args.out, alg=args.alg, kid=args.kid)
+    except FileExistsError:
+        print(f"federation-client: {args.out}/private-key.pem exists; not overwriting a key", file=sys.stderr)
+        return 2
+    print(
+        f"wrote {args.out}/private-key.pem (keep it secret) and {args.out}/public-jwk.json (register it)",
+        file=sys.stderr,
+    )
+    print(json.dumps(jwk))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="federation-client", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -49,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     hash_parser.add_argument("--explain", action="store_true", help="also print the normalised value")
     hash_parser.add_argument("values", nargs="+", metavar="VALUE")
     hash_parser.set_defaults(handler=_hash_command)
+    keygen_parser = commands.add_parser("keygen", help="create a member key pair; register the public JWK")
+    keygen_parser.add_argument("--out", required=True, help="directory for private-key.pem and public-jwk.json")
+    keygen_parser.add_argument("--alg", choices=("EdDSA", "ES256"), default="EdDSA")
+    keygen_parser.add_argument("--kid", help="key id (default: the RFC 7638 thumbprint)")
+    keygen_parser.set_defaults(handler=_keygen_command)
     return parser
 
 

@@ -1,0 +1,182 @@
+"""``FederationClient``: one HTTP session, tokens handled, errors typed.
+
+The client signs its own RFC 7523 client assertions with the member's private
+key, exchanges them for 15-minute access tokens, caches the token and renews
+it a minute before it expires (or at once if the server says it is no longer
+valid). Idempotent requests are retried on connection errors, 429 and 5xx,
+with exponential backoff and jitter, honouring ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from typing import Any
+
+import jwt
+import requests
+
+from .errors import ProblemError, RateLimited, TransportError, error_for
+from .keys import PrivateKey, algorithm_of, load_private_key
+from .models import Key, Member
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+ASSERTION_LIFETIME = 300  # seconds; the server accepts up to 3600
+TOKEN_RENEW_MARGIN = 60  # seconds before expiry
+
+
+class FederationClient:
+    def __init__(
+        self,
+        base_url: str,
+        member_id: str,
+        private_key: PrivateKey | str | bytes,
+        kid: str,
+        *,
+        timeout: float = 10.0,
+        max_retries: int = 3,
+        backoff: float = 0.2,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.member_id = member_id
+        self.kid = kid
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self._key = load_private_key(private_key)
+        self._alg = algorithm_of(self._key)
+        self._http = session or requests.Session()
+        self._http.headers["User-Agent"] = "federation-client-python/0.1"
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self._lock = threading.Lock()
+
+    # -- tokens -----------------------------------------------------------------------------------
+    @property
+    def token_url(self) -> str:
+        return f"{self.base_url}/v1/oauth/token"
+
+    def client_assertion(self) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.member_id,
+            "sub": self.member_id,
+            "aud": self.token_url,
+            "iat": now,
+            "exp": now + ASSERTION_LIFETIME,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._key, algorithm=self._alg, headers={"kid": self.kid})
+
+    def access_token(self, *, renew: bool = False) -> str:
+        with self._lock:
+            if renew or self._token is None or time.time() > self._token_expires - TOKEN_RENEW_MARGIN:
+                form = {
+                    "grant_type": "client_credentials",
+                    "client_assertion_type": ASSERTION_TYPE,
+                    "client_assertion": self.client_assertion(),
+                }
+                # A fresh assertion per attempt: a retried one would be refused as a replay.
+                body = self._send("POST", self.token_url, data=form, retry=True, fresh_body=self._fresh_form)
+                self._token = body["access_token"]
+                self._token_expires = time.time() + float(body["expires_in"])
+            return self._token
+
+    def _fresh_form(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return {**kwargs, "data": {**kwargs["data"], "client_assertion": self.client_assertion()}}
+
+    # -- requests ---------------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        idempotent: bool | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """Call the API; ``idempotent`` (default: by method) allows retries."""
+        retry = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        url = f"{self.base_url}{path}"
+        token = self.access_token()
+        try:
+            return self._send(method, url, json=json, params=params, retry=retry, auth=token)
+        except ProblemError as error:
+            if error.status != 401:
+                raise
+            # The token was revoked, expired early or the server rotated keys: renew once.
+            return self._send(method, url, json=json, params=params, retry=retry, auth=self.access_token(renew=True))
+
+    def _send(
+        self, method: str, url: str, *, retry: bool, auth: str | None = None, fresh_body: Any = None, **kwargs: Any
+    ) -> Any:
+        headers = {"Authorization": f"Bearer {auth}"} if auth else {}
+        attempts = 1 + (self.max_retries if retry else 0)
+        for attempt in range(attempts):
+            if attempt and fresh_body is not None:
+                kwargs = fresh_body(kwargs)
+            last = attempt == attempts - 1
+            try:
+                response = self._http.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+            except requests.ConnectionError as exc:
+                if last:
+                    raise TransportError(f"cannot reach {self.base_url}: {exc}") from exc
+                self._sleep(attempt, None)
+                continue
+            if response.status_code in RETRY_STATUSES and not last:
+                self._sleep(attempt, response.headers.get("Retry-After"))
+                continue
+            return self._decode(response)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _sleep(self, attempt: int, retry_after: str | None) -> None:
+        delay = self.backoff * (2**attempt) * (0.5 + random.random())  # noqa: S311 - jitter, not crypto
+        if retry_after and retry_after.isdigit():
+            delay = max(delay, min(float(retry_after), 30.0))
+        time.sleep(delay)
+
+    @staticmethod
+    def _decode(response: requests.Response) -> Any:
+        if response.status_code < 400:
+            return response.json() if response.content else None
+        try:
+            problem = response.json()
+        except ValueError:
+            problem = {"code": "http_error", "detail": response.text[:500]}
+        error = error_for(response.status_code, problem if isinstance(problem, dict) else {})
+        if isinstance(error, RateLimited) and response.headers.get("Retry-After", "").isdigit():
+            error.retry_after = float(response.headers["Retry-After"])
+        raise error
+
+    # -- members ----------------------------------------------------------------------------------
+    def member(self, member_id: str | None = None) -> Member:
+        """Your own member record (or another's, for admins)."""
+        return Member.from_dict(self.request("GET", f"/v1/members/{member_id or self.member_id}"))
+
+    def keys(self) -> list[Key]:
+        return [Key.from_dict(item) for item in self.request("GET", f"/v1/members/{self.member_id}/keys")]
+
+    def register_key(self, public_jwk: dict[str, Any]) -> Key:
+        """Register another public key (for rotation); its ``kid`` is taken from the JWK."""
+        body = {
+            "public_key": {k: v for k, v in public_jwk.items() if k not in ("kid", "alg", "use")},
+            "kid": public_jwk.get("kid"),
+        }
+        return Key.from_dict(self.request("POST", f"/v1/members/{self.member_id}/keys", json=body))
+
+    def revoke_key(self, kid: str) -> Key:
+        return Key.from_dict(self.request("POST", f"/v1/members/{self.member_id}/keys/{kid}/revoke", idempotent=True))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> FederationClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

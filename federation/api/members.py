@@ -1,0 +1,101 @@
+"""Members and their keys. Members manage their own keys; admins manage everyone."""
+
+from __future__ import annotations
+
+import json
+
+from ..database import utcnow
+from ..extensions import db
+from ..members import service as members
+from .auth import current_principal, ensure_self_or_admin, requires
+from .parsing import Blueprint
+from .schemas.members import KeySchema, MemberSchema, NewKeySchema, NewMemberSchema, StatusChangeSchema
+
+blp = Blueprint("members", __name__, url_prefix="/v1/members", description="Member platforms and their keys.")
+
+
+@blp.route("", methods=["GET"])
+@requires("admin")
+@blp.response(200, MemberSchema(many=True))
+def list_members():
+    """Every member (admins)."""
+    return members.list_members(db.session)
+
+
+@blp.route("", methods=["POST"])
+@requires("admin")
+@blp.arguments(NewMemberSchema)
+@blp.response(201, MemberSchema)
+def add_member(body):
+    """Admit a platform (admins). It starts ``pending`` unless a status is given."""
+    member = members.add_member(
+        db.session,
+        member_id=body["id"],
+        display_name=body["display_name"],
+        roles=body["roles"],
+        contact=body["contact"],
+        trust_weight=body["trust_weight"],
+        status=body["status"],
+        actor=current_principal().member_id,
+        now=utcnow(),
+    )
+    db.session.commit()
+    return member
+
+
+@blp.route("/<member_id>", methods=["GET"])
+@requires()
+@blp.response(200, MemberSchema)
+def show_member(member_id):
+    """A member's record: your own, or anyone's for admins."""
+    ensure_self_or_admin(current_principal(), member_id)
+    return members.get_member(db.session, member_id)
+
+
+@blp.route("/<member_id>/<any(suspend, activate):action>", methods=["POST"])
+@requires("admin")
+@blp.arguments(StatusChangeSchema)
+@blp.response(200, MemberSchema)
+def change_status(body, member_id, action):
+    """Suspend (refused everywhere at once, live tokens included) or activate a member (admins)."""
+    status = "suspended" if action == "suspend" else "active"
+    member = members.set_status(
+        db.session, member_id, status, actor=current_principal().member_id, now=utcnow(), reason=body["reason"]
+    )
+    db.session.commit()
+    return member
+
+
+@blp.route("/<member_id>/keys", methods=["GET"])
+@requires()
+@blp.response(200, KeySchema(many=True))
+def list_keys(member_id):
+    """A member's keys, active and revoked."""
+    ensure_self_or_admin(current_principal(), member_id)
+    return members.list_keys(db.session, member_id)
+
+
+@blp.route("/<member_id>/keys", methods=["POST"])
+@requires()
+@blp.arguments(NewKeySchema)
+@blp.response(201, KeySchema)
+def add_key(body, member_id):
+    """Register another public key, e.g. to rotate without downtime."""
+    ensure_self_or_admin(current_principal(), member_id)
+    key_text = body["public_key"] if isinstance(body["public_key"], str) else json.dumps(body["public_key"])
+    key = members.add_key(
+        db.session, member_id, key_text, kid=body["kid"], actor=current_principal().member_id, now=utcnow()
+    )
+    db.session.commit()
+    return key
+
+
+@blp.route("/<member_id>/keys/<kid>/revoke", methods=["POST"])
+@requires()
+@blp.response(200, KeySchema)
+def revoke_key(member_id, kid):
+    """Revoke a key at once. The last active key cannot be revoked through the API."""
+    ensure_self_or_admin(current_principal(), member_id)
+    key = members.revoke_key(db.session, member_id, kid, actor=current_principal().member_id, now=utcnow())
+    db.session.commit()
+    return key

@@ -1,0 +1,1 @@
+"""The event outbox: every state change writes one row in its own transaction."""

@@ -1,0 +1,26 @@
+"""Recording events. Callers flush; the request or CLI boundary commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Event
+
+
+def record(
+    session: Session, tag: str, subject: str, *, actor: str, now: datetime, payload: dict[str, Any] | None = None
+) -> Event:
+    """Add an event to the session; it commits (or rolls back) with the change it describes."""
+    if ":" not in tag:
+        raise ValueError("event tags are subject:action")
+    event = Event(tag=tag, subject=subject, actor=actor, payload=payload or {}, created_at=now)
+    session.add(event)
+    return event
+
+
+def history(session: Session, subject: str) -> list[Event]:
+    return list(session.scalars(select(Event).where(Event.subject == subject).order_by(Event.id)))

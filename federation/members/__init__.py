@@ -1,0 +1,1 @@
+"""Members (platforms), their public keys, roles and access tokens."""

@@ -1,0 +1,87 @@
+"""Members, their registered public keys, and spent client-assertion ids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import Base, UTCDateTime
+
+ROLES = ("query", "submit", "review", "admin")
+STATUSES = ("pending", "active", "suspended")
+KEY_ALGORITHMS = ("EdDSA", "ES256")
+
+
+class Member(Base):
+    """A platform in the federation. Its id (a slug) is its OAuth client id."""
+
+    __tablename__ = "members"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    #: Space-separated, in ``ROLES`` order: also the token's ``scope`` claim.
+    roles: Mapped[str] = mapped_column(String(64))
+    trust_weight: Mapped[float] = mapped_column(Float, default=1.0)
+    contact: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    keys: Mapped[list[MemberKey]] = relationship(back_populates="member", order_by="MemberKey.id")
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'active', 'suspended')", name="status_known"),
+        CheckConstraint("trust_weight >= 0 AND trust_weight <= 1", name="trust_weight_0_1"),
+    )
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(self.roles.split())
+
+
+class MemberKey(Base):
+    """A member's public signing key; the private half never reaches the server."""
+
+    __tablename__ = "member_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kid: Mapped[str] = mapped_column(String(128))
+    alg: Mapped[str] = mapped_column(String(16))
+    #: The public key as a JWK (no private members), as stored after validation.
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: RFC 7638 thumbprint: the same key cannot be registered twice under two kids.
+    thumbprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    member: Mapped[Member] = relationship(back_populates="keys")
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "kid"),
+        UniqueConstraint("member_id", "thumbprint"),
+        CheckConstraint("alg IN ('EdDSA', 'ES256')", name="alg_known"),
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class SpentAssertion(Base):
+    """A client-assertion ``jti`` seen before its expiry: seeing it again is a replay.
+
+    The database replay store; Redis replaces it when configured. Rows are
+    useless after ``expires_at`` and are pruned by the token endpoint.
+    """
+
+    __tablename__ = "spent_assertions"
+
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_spent_assertions_for_pruning", "expires_at"),)

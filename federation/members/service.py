@@ -1,0 +1,190 @@
+"""The rules for members and their keys: plain functions over a session and a clock.
+
+Each change records its event (``member:added``, ``key:revoked``, ...) in the
+same transaction. Functions flush; the request or CLI boundary commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..events.service import record
+from .assertions import AssertionKey
+from .keys import load_public_key, parse_public_key
+from .models import ROLES, STATUSES, Member, MemberKey
+
+MEMBER_ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+KID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def _field_error(pointer: str, detail: str) -> ValidationFailed:
+    return ValidationFailed(detail, errors=[{"location": "json", "pointer": pointer, "detail": detail}])
+
+
+def normalize_roles(roles: Iterable[str]) -> str:
+    """Roles as stored: known names only, deduplicated, in canonical order."""
+    wanted = {role.strip() for role in roles if role.strip()}
+    unknown = wanted - set(ROLES)
+    if unknown:
+        raise _field_error("/roles", f"Unknown roles: {', '.join(sorted(unknown))}. Known: {', '.join(ROLES)}.")
+    return " ".join(role for role in ROLES if role in wanted)
+
+
+def add_member(
+    session: Session,
+    *,
+    member_id: str,
+    display_name: str,
+    roles: Iterable[str],
+    actor: str,
+    now: datetime,
+    contact: str = "",
+    trust_weight: float = 1.0,
+    status: str = "pending",
+) -> Member:
+    if not MEMBER_ID_PATTERN.fullmatch(member_id):
+        raise _field_error("/id", "Member ids are 1-64 lowercase letters, digits and inner hyphens.")
+    if status not in STATUSES:
+        raise _field_error("/status", f"Status must be one of {', '.join(STATUSES)}.")
+    if not 0.0 <= trust_weight <= 1.0:
+        raise _field_error("/trust_weight", "Trust weight is between 0 and 1.")
+    if session.get(Member, member_id) is not None:
+        raise Conflict(f"Member {member_id} already exists.", code="member_exists")
+    member = Member(
+        id=member_id,
+        display_name=display_name.strip() or member_id,
+        status=status,
+        roles=normalize_roles(roles),
+        trust_weight=trust_weight,
+        contact=contact,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(member)
+    record(
+        session,
+        "member:added",
+        f"member:{member_id}",
+        actor=actor,
+        now=now,
+        payload={"roles": member.roles.split(), "status": status},
+    )
+    session.flush()
+    return member
+
+
+def get_member(session: Session, member_id: str) -> Member:
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"No member {member_id}.", code="member_not_found")
+    return member
+
+
+def list_members(session: Session) -> list[Member]:
+    return list(session.scalars(select(Member).order_by(Member.id)))
+
+
+def set_status(session: Session, member_id: str, status: str, *, actor: str, now: datetime, reason: str = "") -> Member:
+    """Activate or suspend. A suspension takes effect on the member's very next request."""
+    if status not in STATUSES:
+        raise _field_error("/status", f"Status must be one of {', '.join(STATUSES)}.")
+    member = get_member(session, member_id)
+    if member.status != status:
+        previous, member.status, member.updated_at = member.status, status, now
+        action = {"active": "activated", "suspended": "suspended", "pending": "reset"}[status]
+        record(
+            session,
+            f"member:{action}",
+            f"member:{member_id}",
+            actor=actor,
+            now=now,
+            payload={"from": previous, "reason": reason},
+        )
+        session.flush()
+    return member
+
+
+def add_key(
+    session: Session, member_id: str, key_text: str, *, actor: str, now: datetime, kid: str | None = None
+) -> MemberKey:
+    """Register a public key (PEM or JWK). The kid defaults to the key's RFC 7638 thumbprint."""
+    member = get_member(session, member_id)
+    parsed = parse_public_key(key_text)
+    kid = kid or parsed.thumbprint
+    if not KID_PATTERN.fullmatch(kid):
+        raise _field_error("/kid", "A kid is 1-128 characters of letters, digits and . _ : -")
+    existing = session.scalars(
+        select(MemberKey)
+        .where(MemberKey.member_id == member.id)
+        .where((MemberKey.kid == kid) | (MemberKey.thumbprint == parsed.thumbprint))
+    ).first()
+    if existing is not None:
+        raise Conflict("That kid or that key is already registered for this member.", code="key_exists")
+    key = MemberKey(
+        member_id=member.id,
+        kid=kid,
+        alg=parsed.alg,
+        public_jwk=parsed.public_jwk,
+        thumbprint=parsed.thumbprint,
+        created_at=now,
+    )
+    session.add(key)
+    record(
+        session,
+        "key:added",
+        f"member:{member_id}",
+        actor=actor,
+        now=now,
+        payload={"kid": kid, "alg": parsed.alg, "thumbprint": parsed.thumbprint},
+    )
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent registration of the same key
+        raise Conflict("That kid or that key is already registered for this member.", code="key_exists") from None
+    return key
+
+
+def list_keys(session: Session, member_id: str) -> list[MemberKey]:
+    return list(get_member(session, member_id).keys)
+
+
+def revoke_key(
+    session: Session, member_id: str, kid: str, *, actor: str, now: datetime, allow_last: bool = False
+) -> MemberKey:
+    """Revoke at once: assertions signed with it stop working on the next token request.
+
+    Revoking the last active key would lock the member out of the API; only an
+    operator (``allow_last``, the CLI) may do that.
+    """
+    keys = list_keys(session, member_id)
+    key = next((k for k in keys if k.kid == kid), None)
+    if key is None:
+        raise NotFound(f"No key {kid} for member {member_id}.", code="key_not_found")
+    if key.revoked_at is None:
+        if not allow_last and sum(k.active for k in keys) == 1:
+            raise Conflict("That is the member's last active key; register a new one first.", code="last_key")
+        key.revoked_at = now
+        record(session, "key:revoked", f"member:{member_id}", actor=actor, now=now, payload={"kid": kid})
+        session.flush()
+    return key
+
+
+def assertion_keys(session: Session, member_id: str) -> list[AssertionKey]:
+    """Active keys of a member, ready for signature checks (empty for unknown members)."""
+    rows = session.scalars(
+        select(MemberKey).where(MemberKey.member_id == member_id).where(MemberKey.revoked_at.is_(None))
+    )
+    return [AssertionKey(kid=row.kid, alg=row.alg, public_key=load_public_key(row.public_jwk)) for row in rows]
+
+
+def access_of(session: Session, member_id: str) -> tuple[str, frozenset[str]] | None:
+    """A member's current status and roles: read on every authenticated request."""
+    row = session.execute(select(Member.status, Member.roles).where(Member.id == member_id)).first()
+    return None if row is None else (row.status, frozenset(row.roles.split()))

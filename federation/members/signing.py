@@ -1,0 +1,110 @@
+"""The server's own signing keys, for the access tokens it issues.
+
+Kept as a private JWK set in a file (``FEDERATION_SIGNING_KEYS_FILE``, default
+``<instance>/signing-keys.json``, mode 0600). For the embedded default the
+file is generated on first start; production mounts its own. The first key
+signs; every key in the file verifies and is published at
+``/.well-known/jwks.json``, so rotation is: put a new key first, keep the old
+one for one access-token lifetime (15 minutes), then drop it
+(``federation signing-keys rotate`` does the first step, ``--retire`` the last).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from federation_client.keys import thumbprint
+from jwt.algorithms import OKPAlgorithm
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_key: ed25519.Ed25519PrivateKey
+
+    @property
+    def public_jwk(self) -> dict[str, Any]:
+        jwk = OKPAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        return {"kty": jwk["kty"], "crv": jwk["crv"], "x": jwk["x"], "kid": self.kid, "alg": "EdDSA", "use": "sig"}
+
+
+class SigningKeySet:
+    def __init__(self, keys: list[SigningKey]) -> None:
+        if not keys:
+            raise ValueError("a signing key set needs at least one key")
+        self.keys = keys
+        self._by_kid = {key.kid: key for key in keys}
+
+    @property
+    def current(self) -> SigningKey:
+        return self.keys[0]
+
+    def find(self, kid: str | None) -> SigningKey | None:
+        return self._by_kid.get(kid) if kid else None
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [key.public_jwk for key in self.keys]}
+
+
+def new_signing_key() -> SigningKey:
+    private_key = ed25519.Ed25519PrivateKey.generate()
+    public = OKPAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
+    return SigningKey(kid=thumbprint(public), private_key=private_key)
+
+
+def _to_document(keys: list[SigningKey]) -> str:
+    entries = []
+    for key in keys:
+        jwk = OKPAlgorithm.to_jwk(key.private_key, as_dict=True)
+        entries.append({**jwk, "kid": key.kid, "alg": "EdDSA", "use": "sig"})
+    return json.dumps({"keys": entries}, indent=1) + "\n"
+
+
+def read_key_set(path: Path) -> SigningKeySet:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    keys = [SigningKey(kid=entry["kid"], private_key=OKPAlgorithm.from_jwk(entry)) for entry in document["keys"]]
+    return SigningKeySet(keys)
+
+
+def write_key_set(path: Path, keys: list[SigningKey], *, exclusive: bool = False) -> None:
+    """Write atomically with mode 0600; ``exclusive`` fails if the file already exists.
+
+    The content goes to a private temporary file first and is then linked (or
+    renamed) into place, so no reader ever sees a half-written key file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
+    temp = Path(temp_name)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(_to_document(keys))
+    try:
+        if exclusive:
+            os.link(temp, path)
+        else:
+            os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def load_or_create(path: Path) -> SigningKeySet:
+    """Load the key set, generating it on first start. Safe when workers race."""
+    if not path.exists():
+        try:
+            write_key_set(path, [new_signing_key()], exclusive=True)
+        except FileExistsError:
+            pass  # another worker won the race; read its file
+    return read_key_set(path)
+
+
+def rotate(path: Path, *, retire: bool = False) -> SigningKeySet:
+    """Put a new key first (``retire``: instead drop every key but the current one)."""
+    key_set = read_key_set(path)
+    keys = key_set.keys[:1] if retire else [new_signing_key(), *key_set.keys]
+    write_key_set(path, keys)
+    return SigningKeySet(keys)
