@@ -11,8 +11,9 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from federation_client.keys import write_key_pair
 from sqlalchemy.orm import Session
+
+from federation_client.keys import write_key_pair
 
 from .members import service as members
 from .members.models import Member

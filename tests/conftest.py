@@ -28,7 +28,6 @@ import jwt
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from federation_client.keys import generate_key, public_jwk
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -39,6 +38,7 @@ from federation import create_app
 from federation.config import TestConfig
 from federation.extensions import db as _db
 from federation.members.assertions import ASSERTION_TYPE
+from federation_client.keys import generate_key, public_jwk
 
 #: The token endpoint as the Flask test client addresses it (``aud`` of test assertions).
 TOKEN_URL = "http://localhost/v1/oauth/token"

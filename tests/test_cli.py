@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from federation_client.keys import load_private_key, write_key_pair
 
 from federation.events.service import history
 from federation.members.models import Member
+from federation_client.keys import load_private_key, write_key_pair
 from tests.conftest import Identity
 
 

@@ -14,8 +14,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from federation_client.keys import thumbprint
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
+
+from federation_client.keys import thumbprint
 
 from ..errors import ValidationFailed
 

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from federation_client.keys import thumbprint
 from jwt.algorithms import OKPAlgorithm
+
+from federation_client.keys import thumbprint
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ import json
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from federation_client.keys import generate_key, public_jwk
 
 from federation.events.service import history
+from federation_client.keys import generate_key, public_jwk
 
 
 def test_admin_admits_and_activates_a_member_and_events_are_recorded(client, auth, make_member, db):

@@ -15,8 +15,8 @@ import time
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from federation_client.keys import generate_key, public_jwk
 
+from federation_client.keys import generate_key, public_jwk
 from tests.conftest import TOKEN_URL, sign_assertion
 
 

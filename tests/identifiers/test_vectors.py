@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import federation_client.identifiers as sdk
 import pytest
 
+import federation_client.identifiers as sdk
 from federation import identifiers
 
 DOCUMENT = json.loads(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from federation_client.keys import generate_key
 
 from federation.members.assertions import AssertionKey, InvalidClient, verify_client_assertion
+from federation_client.keys import generate_key
 from tests.conftest import sign_assertion
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
-from federation_client.keys import generate_key, public_jwk
 from flask_migrate import upgrade
 
 from federation.extensions import db as _db
 from federation.members import service
 from federation.members.models import SpentAssertion
 from federation.members.replay import DatabaseReplayStore, RedisReplayStore
+from federation_client.keys import generate_key, public_jwk
 from tests.conftest import Auth, Identity, build_app
 
 NOW = datetime.now(UTC)

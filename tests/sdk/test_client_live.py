@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from federation_client import FederationClient
-from federation_client.errors import AuthenticationFailed, NotFound, PermissionDenied
-from federation_client.keys import generate_key, public_jwk
 
 from federation.members.models import SpentAssertion
 from federation.members.signing import SigningKeySet, new_signing_key
+from federation_client import FederationClient
+from federation_client.errors import AuthenticationFailed, NotFound, PermissionDenied
+from federation_client.keys import generate_key, public_jwk
 
 
 @pytest.fixture

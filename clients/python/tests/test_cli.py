@@ -14,7 +14,7 @@ CLI = str(Path(sys.executable).with_name("federation-client"))
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_hash_reproduces_the_vectors_including_derived_networks():
@@ -50,7 +50,7 @@ def test_invalid_values_are_reported_without_stopping_the_rest():
 
 
 def test_module_entry_point_matches_console_script():
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [
             sys.executable,
             "-m",

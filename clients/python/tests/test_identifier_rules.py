@@ -6,6 +6,7 @@ import traceback
 from datetime import date
 
 import pytest
+
 from federation_client.errors import FederationClientError
 from federation_client.identifiers import (
     HASH_PATTERN,

@@ -51,10 +51,20 @@ def test_unsupported_private_keys_are_refused():
 
 def test_keygen_command(tmp_path):
     cli = str(Path(sys.executable).with_name("federation-client"))
-    result = subprocess.run([cli, "keygen", "--out", str(tmp_path), "--kid", "shop-1"],  # noqa: S603
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [cli, "keygen", "--out", str(tmp_path), "--kid", "shop-1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["kid"] == "shop-1"
-    again = subprocess.run([cli, "keygen", "--out", str(tmp_path)],  # noqa: S603
-                           capture_output=True, text=True, timeout=60, check=False)
+    again = subprocess.run(
+        [cli, "keygen", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert again.returncode == 2 and "not overwriting" in again.stderr

@@ -7,10 +7,11 @@ import ipaddress
 from datetime import date, timedelta
 
 import phonenumbers
-from federation_client.identifiers import IDENTIFIER_TYPES, InvalidIdentifier, hash_identifier, normalize
-from federation_client.identifiers.national_id import PROVINCE_CODES, check_character
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
+from federation_client.identifiers import IDENTIFIER_TYPES, InvalidIdentifier, hash_identifier, normalize
+from federation_client.identifiers.national_id import PROVINCE_CODES, check_character
 
 SALT = b"property-test-salt-32-bytes-long"
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

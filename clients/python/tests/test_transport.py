@@ -69,9 +69,12 @@ def make_client(base_url: str, **options) -> FederationClient:
 
 def test_get_is_retried_through_5xx_and_uses_one_token(server):
     base_url, script = server
-    script.add("/v1/members/acme", (503, {"code": "service_unavailable"}), (502, {}),
-               (200, {"id": "acme", "display_name": "A", "status": "active", "roles": ["query"],
-                      "trust_weight": 1.0}))
+    script.add(
+        "/v1/members/acme",
+        (503, {"code": "service_unavailable"}),
+        (502, {}),
+        (200, {"id": "acme", "display_name": "A", "status": "active", "roles": ["query"], "trust_weight": 1.0}),
+    )
     with make_client(base_url) as client:
         assert client.member().id == "acme"
     paths = [path for _, path, _ in script.calls]

@@ -6,8 +6,9 @@ import hashlib
 import hmac
 
 import pytest
-from federation_client.identifiers import InvalidIdentifier, hash_all, normalize
 from vectors import load_vectors, vector_id
+
+from federation_client.identifiers import InvalidIdentifier, hash_all, normalize
 
 DOCUMENT = load_vectors()
 SALT = bytes.fromhex(DOCUMENT["salt_hex"])
