@@ -28,10 +28,12 @@ def create_app(
     from .cli import register_commands
     from .errors import register_error_handlers
     from .extensions import db, migrate
+    from .identifiers.secrets import init_identifier_secrets
 
     db.init_app(app)
     migrate.init_app(app, db)
     init_auth(app)
+    init_identifier_secrets(app)
     register_error_handlers(app)
     register_blueprints(ProblemApi(app))
     register_commands(app)

@@ -33,6 +33,15 @@ class Config:
     SIGNING_KEYS_FILE: str | None = None
     #: Redis for shared short-lived state (client-assertion replay store); ``None``: the database.
     REDIS_URL: str | None = None
+    #: Federation salts ``{"current": KID, "salts": {KID: hex}}``; ``None``: ``<instance>/salts.json``,
+    #: generated on first start. Members hash identifiers with the salt.
+    SALTS_FILE: str | None = None
+    #: Server pepper (hex), never shared; ``None``: ``<instance>/pepper.hex``, generated on first start.
+    PEPPER_FILE: str | None = None
+    #: How long a listing lasts, by tier, counted from the offence (``occurred_at``).
+    TIER_TTL_DAYS = {"1": 180, "2": 365, "3": 1095}
+    #: Tier 3 (police referral) needs an amount at or above this, per currency.
+    POLICE_REFERRAL_THRESHOLDS = {"CNY": "5000", "HKD": "5500", "USD": "700", "EUR": "650"}
     #: Log SQL statements (never in production: statements carry hashes).
     SQL_ECHO = False
 

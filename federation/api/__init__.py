@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import health, members, oauth
+from . import entries, health, members, oauth
 
 
 def register_blueprints(api: Api) -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    for module in (health, oauth, members):
+    for module in (health, oauth, members, entries):
         api.register_blueprint(module.blp)
 
 

@@ -12,8 +12,6 @@ one for one access-token lifetime (15 minutes), then drop it
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from jwt.algorithms import OKPAlgorithm
 
 from federation_client.keys import thumbprint
+
+from ..secret_files import read_or_create, write_secret
 
 
 @dataclass(frozen=True)
@@ -68,39 +68,22 @@ def _to_document(keys: list[SigningKey]) -> str:
 
 
 def read_key_set(path: Path) -> SigningKeySet:
-    document = json.loads(path.read_text(encoding="utf-8"))
+    return parse_key_set(path.read_text(encoding="utf-8"))
+
+
+def parse_key_set(text: str) -> SigningKeySet:
+    document = json.loads(text)
     keys = [SigningKey(kid=entry["kid"], private_key=OKPAlgorithm.from_jwk(entry)) for entry in document["keys"]]
     return SigningKeySet(keys)
 
 
-def write_key_set(path: Path, keys: list[SigningKey], *, exclusive: bool = False) -> None:
-    """Write atomically with mode 0600; ``exclusive`` fails if the file already exists.
-
-    The content goes to a private temporary file first and is then linked (or
-    renamed) into place, so no reader ever sees a half-written key file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
-    temp = Path(temp_name)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(_to_document(keys))
-    try:
-        if exclusive:
-            os.link(temp, path)
-        else:
-            os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
+def write_key_set(path: Path, keys: list[SigningKey]) -> None:
+    write_secret(path, _to_document(keys))
 
 
 def load_or_create(path: Path) -> SigningKeySet:
     """Load the key set, generating it on first start. Safe when workers race."""
-    if not path.exists():
-        try:
-            write_key_set(path, [new_signing_key()], exclusive=True)
-        except FileExistsError:
-            pass  # another worker won the race; read its file
-    return read_key_set(path)
+    return parse_key_set(read_or_create(path, lambda: _to_document([new_signing_key()])))
 
 
 def rotate(path: Path, *, retire: bool = False) -> SigningKeySet:

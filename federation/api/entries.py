@@ -1,0 +1,108 @@
+"""Entries: members list confirmed offenders, read and retract their own."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from ..database import utcnow
+from ..entries import service as entries
+from ..entries.rules import Policy
+from ..errors import ValidationFailed
+from ..extensions import db
+from .auth import current_principal, requires
+from .parsing import Blueprint
+from .schemas.entries import (
+    BatchResultSchema,
+    BatchSchema,
+    EntryPageSchema,
+    EntryQuerySchema,
+    EntrySchema,
+    RetractSchema,
+    SubmissionSchema,
+    load_batch_items,
+)
+
+# Full paths rather than a url_prefix: Flask would join a prefix and ":batch" with a slash.
+blp = Blueprint("entries", __name__, description="Listing confirmed offenders.")
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def _context() -> dict:
+    secrets = current_app.extensions["federation.identifiers"]
+    return {
+        "policy": Policy.from_config(current_app.config, frozenset(secrets.salts)),
+        "identifier_secrets": secrets,
+        "now": utcnow(),
+    }
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None and not 1 <= len(key) <= 128:
+        raise ValidationFailed(
+            "Idempotency-Key is 1 to 128 characters.",
+            errors=[{"location": "headers", "pointer": f"/{IDEMPOTENCY_HEADER}", "detail": "1 to 128 characters."}],
+        )
+    return key
+
+
+@blp.route("/v1/entries", methods=["POST"])
+@requires("submit")
+@blp.arguments(SubmissionSchema)
+@blp.response(201, EntrySchema)
+@blp.alt_response(200, schema=EntrySchema, description="An identical earlier submission: the existing entry.")
+def submit(submission):
+    """List a confirmed offender. Idempotent by case_ref (or Idempotency-Key)."""
+    key = _idempotency_key()
+    if submission.case_ref is None and key is None:
+        raise ValidationFailed(
+            "Give a case_ref or an Idempotency-Key header.",
+            errors=[{"location": "json", "pointer": "/case_ref", "detail": "Required without an Idempotency-Key."}],
+        )
+    outcome = entries.submit(db.session, current_principal().member_id, submission, idempotency_key=key, **_context())
+    db.session.commit()
+    return outcome.entry, 201 if outcome.created else 200
+
+
+@blp.route("/v1/entries:batch", methods=["POST"])
+@requires("submit")
+@blp.arguments(BatchSchema)
+@blp.response(200, BatchResultSchema)
+def submit_batch(body):
+    """Up to 1,000 entries, each accepted or rejected on its own; accepted ones are durable on return."""
+    results = entries.submit_batch(
+        db.session, current_principal().member_id, load_batch_items(body["entries"]), **_context()
+    )
+    db.session.commit()
+    counts = {status: sum(r.status == status for r in results) for status in ("created", "existing")}
+    return {**counts, "rejected": len(results) - sum(counts.values()), "results": results}
+
+
+@blp.route("/v1/entries", methods=["GET"])
+@requires("submit")
+@blp.arguments(EntryQuerySchema, location="query")
+@blp.response(200, EntryPageSchema)
+def list_entries(query):
+    """Your own entries, newest first, a page at a time (``next_cursor``)."""
+    page, next_cursor = entries.list_own_entries(db.session, current_principal().member_id, **query)
+    return {"entries": page, "next_cursor": next_cursor}
+
+
+@blp.route("/v1/entries/<ref>", methods=["GET"])
+@requires("submit")
+@blp.response(200, EntrySchema)
+def show_entry(ref):
+    """One of your own entries (another member's is 404)."""
+    return entries.get_own_entry(db.session, current_principal().member_id, ref)
+
+
+@blp.route("/v1/entries/<ref>/retract", methods=["POST"])
+@requires("submit")
+@blp.arguments(RetractSchema)
+@blp.response(200, EntrySchema)
+def retract(body, ref):
+    """Withdraw your entry: it stops matching at once, and every member is told."""
+    entry = entries.retract(db.session, current_principal().member_id, ref, reason=body["reason"], now=utcnow())
+    db.session.commit()
+    return entry

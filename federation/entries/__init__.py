@@ -1,0 +1,1 @@
+"""Entries: confirmed offenders listed by members, with evidence and review."""

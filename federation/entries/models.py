@@ -1,0 +1,135 @@
+"""Entries, their (peppered) identifiers and their evidence chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import Base, UTCDateTime
+
+CATEGORIES = (
+    "refund_after_use",
+    "false_non_delivery_claim",
+    "extortion",
+    "bulk_fake_reports",
+    "rule_abuse",
+    "chargeback_fraud",
+    "other",
+)
+EVIDENCE_KINDS = (
+    "delivery_screenshot",
+    "chat_log",
+    "logistics_record",
+    "redemption_record",
+    "payment_record",
+    "id_video",
+    "other",
+)
+#: ``active`` matches; ``suspended`` (a dispute went unanswered) and the end states do not.
+STATES = ("active", "suspended", "retracted", "delisted", "expired")
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Entry(Base):
+    """One confirmed case against one person, as listed by one member."""
+
+    __tablename__ = "entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: Opaque public reference; the only id members and the change feed ever see.
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    #: The member's own case id; NULL when the client used an Idempotency-Key instead.
+    case_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    #: SHA-256 of the canonical submission: tells a re-send from a conflicting one.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32))
+    tier: Mapped[int] = mapped_column(SmallInteger)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 4), nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16))
+    ai_score: Mapped[float] = mapped_column(Float)
+    ai_model: Mapped[str] = mapped_column(String(100))
+    human_reviewer: Mapped[str] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    #: When the identifier hashes were deleted (data minimisation); history stays.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    identifiers: Mapped[list[EntryIdentifier]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="EntryIdentifier.position"
+    )
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="Evidence.position"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "case_ref"),
+        UniqueConstraint("member_id", "idempotency_key"),
+        CheckConstraint("tier IN (1, 2, 3)", name="tier_known"),
+        CheckConstraint("state IN ('active', 'suspended', 'retracted', 'delisted', 'expired')", name="state_known"),
+        CheckConstraint("ai_score >= 0 AND ai_score <= 1", name="ai_score_0_1"),
+        Index("ix_entries_for_member_listing", "member_id", "id"),
+        Index("ix_entries_for_expiry", "state", "expires_at"),
+    )
+
+
+class EntryIdentifier(Base):
+    """One identifier of an entry, stored only as its peppered hash."""
+
+    __tablename__ = "entry_identifiers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    type: Mapped[str] = mapped_column(String(16))
+    key_id: Mapped[str] = mapped_column(String(32))
+    #: ``HMAC(pepper, key_id NUL type NUL member_hash)``: 32 bytes.
+    stored_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+    entry: Mapped[Entry] = relationship(back_populates="identifiers")
+
+    __table_args__ = (
+        Index("ix_entry_identifiers_for_lookup", "stored_hash", "entry_id"),
+        Index("ix_entry_identifiers_for_entry", "entry_id"),
+    )
+
+
+class Evidence(Base):
+    """A digest of one piece of proof; the file itself stays with the member."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    uri: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+
+    entry: Mapped[Entry] = relationship(back_populates="evidence")
+
+    __table_args__ = (Index("ix_evidence_for_entry", "entry_id"),)

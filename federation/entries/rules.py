@@ -1,0 +1,167 @@
+"""Rules for a submission that need no database: pure functions over plain values.
+
+The wire schema (``api/schemas/entries.py``) checks shapes and types; these
+check what involves several fields, configuration or the clock. Each problem
+is reported against a JSON Pointer so a member sees exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+#: Tolerated clock difference when judging "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+#: Something that looks like an e-mail address or a phone/ID number.
+_PERSONAL_DATA = re.compile(r"@|\d{7,}")
+
+
+@dataclass(frozen=True, slots=True)
+class HashedId:
+    type: str
+    hash: str
+    key_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceItem:
+    kind: str
+    sha256: str
+    size: int
+    captured_at: datetime
+    uri: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    ai_score: float
+    ai_model: str
+    human_reviewer: str
+    reviewed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    case_ref: str | None
+    category: str
+    tier: int
+    occurred_at: datetime
+    identifiers: tuple[HashedId, ...]
+    evidence: tuple[EvidenceItem, ...]
+    review: Review
+    amount: Decimal | None = None
+    currency: str | None = None
+
+    @classmethod
+    def from_validated(cls, data: dict[str, Any]) -> Submission:
+        """Build from the wire schema's output (types already checked)."""
+        amount = data.get("amount") or {}
+        return cls(
+            case_ref=data.get("case_ref"),
+            category=data["category"],
+            tier=data["tier"],
+            occurred_at=data["occurred_at"],
+            identifiers=tuple(HashedId(**item) for item in data["identifiers"]),
+            evidence=tuple(EvidenceItem(**item) for item in data["evidence"]),
+            review=Review(**data["review"]),
+            amount=amount.get("value"),
+            currency=amount.get("currency"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The configured parts of the rules."""
+
+    ttl_days: dict[int, int]
+    police_thresholds: dict[str, Decimal]
+    known_key_ids: frozenset[str]
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], known_key_ids: frozenset[str]) -> Policy:
+        return cls(
+            ttl_days={int(tier): int(days) for tier, days in config["TIER_TTL_DAYS"].items()},
+            police_thresholds={cur: Decimal(str(v)) for cur, v in config["POLICE_REFERRAL_THRESHOLDS"].items()},
+            known_key_ids=known_key_ids,
+        )
+
+
+def expires_at(submission: Submission, policy: Policy) -> datetime:
+    """A listing runs for its tier's term, counted from the offence itself."""
+    return submission.occurred_at + timedelta(days=policy.ttl_days[submission.tier])
+
+
+def problems(submission: Submission, policy: Policy, now: datetime) -> list[dict[str, str]]:
+    """Every cross-field problem, as ``{"pointer", "detail"}`` items (empty: acceptable)."""
+    found: list[dict[str, str]] = []
+
+    def problem(pointer: str, detail: str) -> None:
+        found.append({"location": "json", "pointer": pointer, "detail": detail})
+
+    seen: set[tuple[str, str]] = set()
+    for index, identifier in enumerate(submission.identifiers):
+        if identifier.key_id not in policy.known_key_ids:
+            problem(f"/identifiers/{index}/key_id", f"Unknown salt key id {identifier.key_id!r}.")
+        if (identifier.type, identifier.hash) in seen:
+            problem(f"/identifiers/{index}", "Duplicate identifier in this entry.")
+        seen.add((identifier.type, identifier.hash))
+    if submission.occurred_at > now + CLOCK_SKEW:
+        problem("/occurred_at", "The offence cannot be in the future.")
+    elif expires_at(submission, policy) <= now:
+        days = policy.ttl_days[submission.tier]
+        problem(
+            "/occurred_at",
+            f"A tier {submission.tier} listing lasts {days} days from the offence; this one "
+            "would already have expired.",
+        )
+    review = submission.review
+    if review.reviewed_at > now + CLOCK_SKEW:
+        problem("/review/reviewed_at", "The review cannot be in the future.")
+    if review.reviewed_at < submission.occurred_at:
+        problem("/review/reviewed_at", "The review cannot precede the offence.")
+    if _PERSONAL_DATA.search(review.human_reviewer):
+        problem("/review/human_reviewer", "Use a pseudonym for the reviewer, not an e-mail address or a number.")
+    hashes: set[str] = set()
+    for index, item in enumerate(submission.evidence):
+        if item.captured_at > now + CLOCK_SKEW:
+            problem(f"/evidence/{index}/captured_at", "Evidence cannot be captured in the future.")
+        if item.sha256 in hashes:
+            problem(f"/evidence/{index}/sha256", "Duplicate evidence digest in this entry.")
+        hashes.add(item.sha256)
+    _check_amount(submission, policy, problem)
+    return found
+
+
+def _check_amount(submission: Submission, policy: Policy, problem: Any) -> None:
+    if submission.tier != 3:
+        return
+    if submission.amount is None:
+        problem("/amount", "Tier 3 (police referral) needs the amount involved.")
+        return
+    threshold = policy.police_thresholds.get(submission.currency or "")
+    if threshold is None:
+        problem("/amount/currency", f"No police-referral threshold is configured for {submission.currency}.")
+    elif submission.amount < threshold:
+        problem("/amount/value", f"Tier 3 needs at least {threshold} {submission.currency}; use tier 1 or 2.")
+
+
+def content_hash(submission: Submission) -> str:
+    """SHA-256 of the submission's canonical form, blind to the order of lists."""
+    document = asdict(submission)
+    document["identifiers"] = sorted(document["identifiers"], key=lambda item: (item["type"], item["hash"]))
+    document["evidence"] = sorted(document["evidence"], key=lambda item: item["sha256"])
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=_canonical_value)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _canonical_value(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    raise TypeError(f"cannot canonicalise {type(value).__name__}")

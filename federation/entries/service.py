@@ -1,0 +1,322 @@
+"""Listing, reading, retracting and expiring entries.
+
+Plain functions over a session, the acting member, the policy, the
+identifier secrets and a clock. Every change records its event in the same
+transaction; functions flush, the request or CLI boundary commits.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..events.service import record
+from ..identifiers.secrets import IdentifierSecrets
+from . import rules
+from .models import Entry, EntryIdentifier, Evidence
+
+ENDED_STATES = ("retracted", "delisted", "expired")
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    entry: Entry
+    created: bool
+
+
+def new_ref() -> str:
+    """An opaque, unguessable public reference (``E`` + 16 base32 characters)."""
+    return "E" + base64.b32encode(secrets.token_bytes(10)).decode("ascii")
+
+
+def submit(
+    session: Session,
+    member_id: str,
+    submission: rules.Submission,
+    *,
+    policy: rules.Policy,
+    identifier_secrets: IdentifierSecrets,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> SubmitResult:
+    """List a confirmed offender, or return the entry an identical earlier request created."""
+    found = rules.problems(submission, policy, now)
+    if found:
+        raise ValidationFailed("The entry breaks the submission rules; see errors.", errors=found)
+    digest = rules.content_hash(submission)
+    existing = _existing(session, member_id, submission.case_ref, idempotency_key)
+    if existing is not None:
+        return _replayed(existing, digest)
+    entry = _new_entry(member_id, submission, digest, policy, identifier_secrets, now, idempotency_key)
+    try:
+        with session.begin_nested():
+            session.add(entry)
+    except IntegrityError:  # a concurrent request with the same case_ref or key won
+        existing = _existing(session, member_id, submission.case_ref, idempotency_key)
+        if existing is None:
+            raise
+        return _replayed(existing, digest)
+    record(
+        session,
+        "entry:listed",
+        f"entry:{entry.ref}",
+        actor=member_id,
+        now=now,
+        payload={
+            "ref": entry.ref,
+            "category": entry.category,
+            "tier": entry.tier,
+            "identifier_types": sorted({i.type for i in submission.identifiers}),
+            "evidence": len(submission.evidence),
+            "expires_at": entry.expires_at.isoformat(),
+        },
+    )
+    session.flush()
+    return SubmitResult(entry, created=True)
+
+
+def _existing(session: Session, member_id: str, case_ref: str | None, idempotency_key: str | None) -> Entry | None:
+    query = select(Entry).where(Entry.member_id == member_id)
+    if idempotency_key is not None:
+        by_key = session.scalars(query.where(Entry.idempotency_key == idempotency_key)).first()
+        if by_key is not None:
+            return by_key
+    if case_ref is None:
+        return None
+    return session.scalars(query.where(Entry.case_ref == case_ref)).first()
+
+
+def _replayed(existing: Entry, digest: str) -> SubmitResult:
+    if existing.content_hash != digest:
+        raise Conflict(
+            f"That case ({existing.case_ref or 'same Idempotency-Key'}) is already listed as {existing.ref} "
+            "with different content.",
+            code="idempotency_conflict",
+        )
+    return SubmitResult(existing, created=False)
+
+
+def _new_entry(
+    member_id: str,
+    submission: rules.Submission,
+    digest: str,
+    policy: rules.Policy,
+    identifier_secrets: IdentifierSecrets,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Entry:
+    review = submission.review
+    return Entry(
+        ref=new_ref(),
+        member_id=member_id,
+        case_ref=submission.case_ref,
+        idempotency_key=idempotency_key,
+        content_hash=digest,
+        category=submission.category,
+        tier=submission.tier,
+        amount=submission.amount,
+        currency=submission.currency,
+        occurred_at=submission.occurred_at,
+        expires_at=rules.expires_at(submission, policy),
+        state="active",
+        ai_score=review.ai_score,
+        ai_model=review.ai_model,
+        human_reviewer=review.human_reviewer,
+        reviewed_at=review.reviewed_at,
+        created_at=now,
+        updated_at=now,
+        identifiers=[
+            EntryIdentifier(
+                position=index,
+                type=item.type,
+                key_id=item.key_id,
+                stored_hash=identifier_secrets.stored_hash(item.key_id, item.type, item.hash),
+            )
+            for index, item in enumerate(submission.identifiers)
+        ],
+        evidence=[
+            Evidence(
+                position=index,
+                kind=item.kind,
+                sha256=item.sha256,
+                size=item.size,
+                captured_at=item.captured_at,
+                uri=item.uri,
+            )
+            for index, item in enumerate(submission.evidence)
+        ],
+    )
+
+
+def get_own_entry(session: Session, member_id: str, ref: str) -> Entry:
+    """A member's own entry. Another member's is "not found": its existence is not revealed."""
+    entry = session.scalars(
+        select(Entry)
+        .where(Entry.ref == ref, Entry.member_id == member_id)
+        .options(selectinload(Entry.identifiers), selectinload(Entry.evidence))
+    ).first()
+    if entry is None:
+        raise NotFound(f"You have no entry {ref}.", code="entry_not_found")
+    return entry
+
+
+def encode_cursor(entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"e{entry_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith("e"):
+            raise ValueError(cursor)
+        return int(text[1:])
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed(
+            "Malformed cursor.",
+            errors=[{"location": "query", "pointer": "/cursor", "detail": "Use the next_cursor of a previous page."}],
+        ) from None
+
+
+def list_own_entries(
+    session: Session,
+    member_id: str,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    state: str | None = None,
+    category: str | None = None,
+    tier: int | None = None,
+    case_ref: str | None = None,
+) -> tuple[list[Entry], str | None]:
+    """Newest first, ``limit`` a page; the cursor continues after the last entry returned."""
+    query = select(Entry).where(Entry.member_id == member_id)
+    if cursor:
+        query = query.where(Entry.id < decode_cursor(cursor))
+    for column, value in (
+        (Entry.state, state),
+        (Entry.category, category),
+        (Entry.tier, tier),
+        (Entry.case_ref, case_ref),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    rows = list(
+        session.scalars(
+            query.order_by(Entry.id.desc())
+            .limit(limit + 1)
+            .options(selectinload(Entry.identifiers), selectinload(Entry.evidence))
+        )
+    )
+    page = rows[:limit]
+    return page, encode_cursor(page[-1].id) if len(rows) > limit else None
+
+
+def retract(session: Session, member_id: str, ref: str, *, reason: str, now: datetime) -> Entry:
+    """The submitter withdraws its entry; it stops matching at once. Retracting twice is a no-op."""
+    entry = get_own_entry(session, member_id, ref)
+    if entry.state == "retracted":
+        return entry
+    if entry.state in ENDED_STATES:
+        raise Conflict(f"Entry {ref} is already {entry.state}.", code="entry_ended")
+    previous = entry.state
+    entry.state, entry.ended_at, entry.end_reason, entry.updated_at = "retracted", now, reason, now
+    record(
+        session,
+        "entry:retracted",
+        f"entry:{ref}",
+        actor=member_id,
+        now=now,
+        payload={"ref": ref, "from": previous, "reason": reason},
+    )
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeReport:
+    expired: int
+    purged: int
+
+
+def purge(session: Session, *, now: datetime, actor: str = "system:purge") -> PurgeReport:
+    """Expire entries past their term, then delete the identifier hashes of every ended entry.
+
+    Evidence digests and the event history stay: they identify no one, and due
+    process may still need them.
+    """
+    expiring = list(
+        session.scalars(select(Entry).where(Entry.state.in_(("active", "suspended")), Entry.expires_at <= now))
+    )
+    for entry in expiring:
+        entry.state, entry.ended_at, entry.end_reason, entry.updated_at = "expired", now, "term ended", now
+        record(
+            session,
+            "entry:expired",
+            f"entry:{entry.ref}",
+            actor=actor,
+            now=now,
+            payload={"ref": entry.ref, "tier": entry.tier},
+        )
+    session.flush()
+    ended = list(
+        session.execute(select(Entry.id, Entry.ref).where(Entry.state.in_(ENDED_STATES), Entry.purged_at.is_(None)))
+    )
+    ids = [row.id for row in ended]
+    for chunk in _chunks(ids, 500):
+        session.execute(delete(EntryIdentifier).where(EntryIdentifier.entry_id.in_(chunk)))
+        session.execute(update(Entry).where(Entry.id.in_(chunk)).values(purged_at=now))
+    for row in ended:
+        record(session, "entry:purged", f"entry:{row.ref}", actor=actor, now=now, payload={"ref": row.ref})
+    session.flush()
+    return PurgeReport(expired=len(expiring), purged=len(ids))
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItemResult:
+    index: int
+    status: str  # created | existing | rejected | conflict
+    entry: Entry | None = None
+    code: str | None = None
+    detail: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+def submit_batch(
+    session: Session,
+    member_id: str,
+    items: list[rules.Submission | list[dict[str, str]]],
+    *,
+    policy: rules.Policy,
+    identifier_secrets: IdentifierSecrets,
+    now: datetime,
+) -> list[BatchItemResult]:
+    """Each item accepted or rejected on its own; items that failed the wire schema arrive as errors."""
+    results: list[BatchItemResult] = []
+    for index, item in enumerate(items):
+        if isinstance(item, list):
+            results.append(BatchItemResult(index, "rejected", code="validation_failed", errors=item))
+            continue
+        try:
+            outcome = submit(session, member_id, item, policy=policy, identifier_secrets=identifier_secrets, now=now)
+        except ValidationFailed as error:
+            results.append(
+                BatchItemResult(index, "rejected", code=error.code, detail=error.detail, errors=error.errors)
+            )
+        except Conflict as error:
+            results.append(BatchItemResult(index, "conflict", code=error.code, detail=error.detail))
+        else:
+            results.append(BatchItemResult(index, "created" if outcome.created else "existing", entry=outcome.entry))
+    return results

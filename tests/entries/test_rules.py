@@ -1,0 +1,106 @@
+"""Cross-field submission rules, checked without an app or a database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from federation.entries.rules import (
+    EvidenceItem,
+    HashedId,
+    Policy,
+    Review,
+    Submission,
+    content_hash,
+    expires_at,
+    problems,
+)
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+POLICY = Policy(
+    ttl_days={1: 180, 2: 365, 3: 1095}, police_thresholds={"CNY": Decimal("5000")}, known_key_ids=frozenset({"k1"})
+)
+H1, H2 = "a" * 64, "b" * 64
+
+
+def submission(**changes) -> Submission:
+    base = dict(
+        case_ref="c1",
+        category="extortion",
+        tier=2,
+        occurred_at=NOW - timedelta(days=10),
+        identifiers=(HashedId("phone", H1, "k1"), HashedId("device", H2, "k1")),
+        evidence=(EvidenceItem("chat_log", H1, 10, NOW - timedelta(days=9)),),
+        review=Review(0.9, "m", "rev-1", NOW - timedelta(days=8)),
+        amount=Decimal("100"),
+        currency="CNY",
+    )
+    base.update(changes)
+    return Submission(**base)
+
+
+def pointers(sub: Submission) -> list[str]:
+    return [p["pointer"] for p in problems(sub, POLICY, NOW)]
+
+
+def test_a_sound_submission_has_no_problems():
+    assert problems(submission(), POLICY, NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "pointer"),
+    [
+        ({"identifiers": (HashedId("phone", H1, "k9"),)}, "/identifiers/0/key_id"),
+        ({"identifiers": (HashedId("phone", H1, "k1"), HashedId("phone", H1, "k1"))}, "/identifiers/1"),
+        ({"occurred_at": NOW + timedelta(hours=1)}, "/occurred_at"),
+        ({"occurred_at": NOW - timedelta(days=366)}, "/occurred_at"),
+        ({"review": Review(0.9, "m", "rev-1", NOW - timedelta(days=11))}, "/review/reviewed_at"),
+        ({"review": Review(0.9, "m", "rev-1", NOW + timedelta(hours=1))}, "/review/reviewed_at"),
+        ({"review": Review(0.9, "m", "zhang@qq.com", NOW - timedelta(days=8))}, "/review/human_reviewer"),
+        ({"review": Review(0.9, "m", "13800138000", NOW - timedelta(days=8))}, "/review/human_reviewer"),
+        ({"evidence": (EvidenceItem("chat_log", H1, 1, NOW + timedelta(hours=1)),)}, "/evidence/0/captured_at"),
+        ({"evidence": (EvidenceItem("chat_log", H1, 1, NOW), EvidenceItem("other", H1, 2, NOW))}, "/evidence/1/sha256"),
+        ({"tier": 3, "amount": None, "currency": None}, "/amount"),
+        ({"tier": 3, "amount": Decimal("4999.99")}, "/amount/value"),
+        ({"tier": 3, "amount": Decimal("9000"), "currency": "JPY"}, "/amount/currency"),
+    ],
+)
+def test_each_rule_names_its_field(changes, pointer):
+    assert pointer in pointers(submission(**changes))
+
+
+def test_tier_3_at_the_threshold_is_accepted():
+    assert problems(submission(tier=3, amount=Decimal("5000")), POLICY, NOW) == []
+
+
+def test_clock_skew_tolerates_a_few_minutes():
+    assert (
+        problems(
+            submission(
+                occurred_at=NOW + timedelta(minutes=4),
+                review=Review(0.9, "m", "r", NOW + timedelta(minutes=4)),
+                evidence=(EvidenceItem("chat_log", H1, 1, NOW + timedelta(minutes=4)),),
+            ),
+            POLICY,
+            NOW,
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(("tier", "days"), [(1, 180), (2, 365), (3, 1095)])
+def test_term_runs_from_the_offence_by_tier(tier, days):
+    sub = submission(tier=tier, amount=Decimal("6000"))
+    assert expires_at(sub, POLICY) == sub.occurred_at + timedelta(days=days)
+
+
+def test_content_hash_ignores_list_order_and_time_zone_spelling():
+    base = submission()
+    reordered = submission(identifiers=tuple(reversed(base.identifiers)))
+    shanghai = submission(occurred_at=base.occurred_at.astimezone(ZoneInfo("Asia/Shanghai")))
+    assert content_hash(base) == content_hash(reordered) == content_hash(shanghai)
+    assert content_hash(base) != content_hash(submission(tier=1))
+    assert content_hash(base) == content_hash(submission(amount=Decimal("100.00")))
