@@ -13,14 +13,17 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
 import requests
 
 from .errors import ProblemError, RateLimited, TransportError, error_for
+from .identifiers import HashedIdentifier, hash_all
 from .keys import PrivateKey, algorithm_of, load_private_key
-from .models import Key, Member
+from .models import BatchItem, Entry, Key, Member
+from .salts import Salt
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -55,6 +58,7 @@ class FederationClient:
         self._token: str | None = None
         self._token_expires = 0.0
         self._lock = threading.Lock()
+        self._salt: Salt | None = None
 
     # -- tokens -----------------------------------------------------------------------------------
     @property
@@ -99,23 +103,34 @@ class FederationClient:
         json: Any = None,
         idempotent: bool | None = None,
         params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """Call the API; ``idempotent`` (default: by method) allows retries."""
         retry = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
         url = f"{self.base_url}{path}"
         token = self.access_token()
         try:
-            return self._send(method, url, json=json, params=params, retry=retry, auth=token)
+            return self._send(method, url, json=json, params=params, retry=retry, auth=token, extra_headers=headers)
         except ProblemError as error:
             if error.status != 401:
                 raise
             # The token was revoked, expired early or the server rotated keys: renew once.
-            return self._send(method, url, json=json, params=params, retry=retry, auth=self.access_token(renew=True))
+            renewed = self.access_token(renew=True)
+            return self._send(method, url, json=json, params=params, retry=retry, auth=renewed, extra_headers=headers)
 
     def _send(
-        self, method: str, url: str, *, retry: bool, auth: str | None = None, fresh_body: Any = None, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        *,
+        retry: bool,
+        auth: str | None = None,
+        fresh_body: Any = None,
+        extra_headers: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> Any:
         headers = {"Authorization": f"Bearer {auth}"} if auth else {}
+        headers.update(extra_headers or {})
         attempts = 1 + (self.max_retries if retry else 0)
         for attempt in range(attempts):
             if attempt and fresh_body is not None:
@@ -171,6 +186,48 @@ class FederationClient:
 
     def revoke_key(self, kid: str) -> Key:
         return Key.from_dict(self.request("POST", f"/v1/members/{self.member_id}/keys/{kid}/revoke", idempotent=True))
+
+    # -- salts and hashing ---------------------------------------------------------------------------
+    def salts(self) -> list[Salt]:
+        """Every salt the federation accepts, current first."""
+        body = self.request("GET", "/v1/salts")
+        ordered = sorted(body["salts"], key=lambda item: not item["current"])
+        return [Salt(key_id=item["key_id"], secret=bytes.fromhex(item["salt_hex"])) for item in ordered]
+
+    def hash(self, type_: str, raw: str, *, default_region: str = "CN") -> list[HashedIdentifier]:
+        """Normalise and hash locally with the current salt (fetched once); raw values never leave."""
+        if self._salt is None:
+            self._salt = self.salts()[0]
+        return hash_all(type_, raw, self._salt.secret, self._salt.key_id, default_region=default_region)
+
+    # -- entries --------------------------------------------------------------------------------------
+    def submit_entry(self, entry: dict[str, Any], *, idempotency_key: str | None = None) -> Entry:
+        """List a confirmed offender. Safe to retry: the server deduplicates by case_ref or key."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return Entry.from_dict(self.request("POST", "/v1/entries", json=entry, idempotent=True, headers=headers))
+
+    def submit_entries(self, entries: list[dict[str, Any]]) -> list[BatchItem]:
+        """Up to 1,000 entries, each accepted or rejected on its own."""
+        body = self.request("POST", "/v1/entries:batch", json={"entries": entries}, idempotent=True)
+        return [BatchItem.from_dict(item) for item in body["results"]]
+
+    def entry(self, ref: str) -> Entry:
+        return Entry.from_dict(self.request("GET", f"/v1/entries/{ref}"))
+
+    def entries(self, **filters: Any) -> Iterator[Entry]:
+        """Your entries, newest first, following cursors transparently."""
+        params = {key: value for key, value in filters.items() if value is not None}
+        while True:
+            page = self.request("GET", "/v1/entries", params=params)
+            yield from (Entry.from_dict(item) for item in page["entries"])
+            if not page.get("next_cursor"):
+                return
+            params["cursor"] = page["next_cursor"]
+
+    def retract_entry(self, ref: str, reason: str) -> Entry:
+        return Entry.from_dict(
+            self.request("POST", f"/v1/entries/{ref}/retract", json={"reason": reason}, idempotent=True)
+        )
 
     def close(self) -> None:
         self._http.close()

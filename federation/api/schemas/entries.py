@@ -170,3 +170,14 @@ class BatchResultSchema(ma.Schema):
     existing = ma.fields.Integer()
     rejected = ma.fields.Integer()
     results = ma.fields.List(ma.fields.Nested(BatchItemResultSchema))
+
+
+def load_submission(payload: dict[str, Any]) -> Submission:
+    """Validate one wire payload outside a request (CLI import); errors as :class:`ValidationFailed`."""
+    from ...errors import ValidationFailed, flatten_messages
+
+    try:
+        return SubmissionSchema().load(payload)
+    except ma.ValidationError as error:
+        errors = flatten_messages({"row": error.messages})
+        raise ValidationFailed("The row is not a valid entry.", errors=errors) from None

@@ -1,0 +1,46 @@
+"""The ``federation`` command: operators' entry point.
+
+It is Flask's CLI group bound to :func:`create_app`, so ``federation db upgrade``
+(Flask-Migrate) and ``flask --app federation ...`` both work. Each command is a
+thin call into a service; the command commits, as a request would.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from .entries import export_command, import_command, purge_command
+from .members import keys_group, members_group
+from .server import demo, serve, signing_keys
+
+
+def register_commands(app: Flask) -> None:
+    """Commands live on ``app.cli`` so ``flask --app federation`` and ``federation`` both see them."""
+    for command in (
+        serve,
+        demo,
+        members_group,
+        keys_group,
+        signing_keys,
+        import_command,
+        export_command,
+        purge_command,
+    ):
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from .. import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def cli() -> None:
+    """Blacklist Federation server administration."""
+
+
+def main() -> None:
+    cli(prog_name="federation")

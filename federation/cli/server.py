@@ -1,0 +1,56 @@
+"""Running the server and its own secrets: serve, demo, signing keys."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..database import utcnow
+from ..extensions import db
+from ..members.signing import rotate
+from .common import run
+
+
+@click.command("serve")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True, help="host:port to listen on")
+@click.option("--workers", default=2, show_default=True, type=int, help="worker processes")
+@click.option("--threads", default=4, show_default=True, type=int, help="threads per worker")
+def serve(bind: str, workers: int, threads: int) -> None:
+    """Run the server under gunicorn (each worker builds its own app)."""
+    from ..serving import run_gunicorn
+
+    run_gunicorn(bind=bind, workers=workers, threads=threads)
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Create the demo member and its key pair (idempotent)."""
+    from ..demo import DEMO_KID, DEMO_MEMBER, ensure_demo_member
+
+    folder = run(lambda: ensure_demo_member(db.session, current_app.instance_path, now=utcnow()))
+    click.echo(f"demo member {DEMO_MEMBER}, key {DEMO_KID}, private key {folder / 'private-key.pem'}")
+
+
+@click.command("signing-keys")
+@click.argument("action", type=click.Choice(["rotate", "retire", "show"]))
+@with_appcontext
+def signing_keys(action) -> None:
+    """rotate: add a new current key; retire: drop all but the current one; show: the JWKS.
+
+    Restart (or HUP) the server after a change; wait 15 minutes between rotate
+    and retire so tokens signed by the old key run out first.
+    """
+    path = Path(current_app.config.get("SIGNING_KEYS_FILE") or Path(current_app.instance_path) / "signing-keys.json")
+    key_set = (
+        current_app.extensions["federation.auth"].key_set
+        if action == "show"
+        else rotate(path, retire=action == "retire")
+    )
+    json.dump(key_set.jwks(), sys.stdout, indent=1)
+    click.echo()
