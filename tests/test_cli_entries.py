@@ -62,12 +62,46 @@ def test_csv_import(app, db, cli, make_member, tmp_path):
     path = tmp_path / "cases.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["case_ref", "category", "tier", "amount", "currency", "occurred_at", "phone", "device",
-                         "evidence_kind", "evidence_sha256", "evidence_size", "evidence_captured_at", "ai_score",
-                         "ai_model", "human_reviewer", "reviewed_at"])
-        writer.writerow(["c1", "extortion", "2", "880.00", "CNY", OCCURRED.isoformat(), "13800138000;13900139000",
-                         "", "chat_log", hashlib.sha256(b"x").hexdigest(), "100", OCCURRED.isoformat(), "0.8", "m1",
-                         "rev-2", OCCURRED.isoformat()])
+        writer.writerow(
+            [
+                "case_ref",
+                "category",
+                "tier",
+                "amount",
+                "currency",
+                "occurred_at",
+                "phone",
+                "device",
+                "evidence_kind",
+                "evidence_sha256",
+                "evidence_size",
+                "evidence_captured_at",
+                "ai_score",
+                "ai_model",
+                "human_reviewer",
+                "reviewed_at",
+            ]
+        )
+        writer.writerow(
+            [
+                "c1",
+                "extortion",
+                "2",
+                "880.00",
+                "CNY",
+                OCCURRED.isoformat(),
+                "13800138000;13900139000",
+                "",
+                "chat_log",
+                hashlib.sha256(b"x").hexdigest(),
+                "100",
+                OCCURRED.isoformat(),
+                "0.8",
+                "m1",
+                "rev-2",
+                OCCURRED.isoformat(),
+            ]
+        )
     assert "created 1" in cli("import", str(path), "--member", "shop-a").output
     entry = db.session.scalars(select(Entry)).one()
     assert (entry.category, entry.tier, entry.amount, entry.currency) == ("extortion", 2, Decimal("880"), "CNY")

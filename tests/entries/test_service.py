@@ -45,7 +45,10 @@ def test_purge_expires_by_term_and_deletes_identifier_hashes(app, db, make_membe
     remaining = db.session.scalars(select(EntryIdentifier.entry_id).distinct()).all()
     assert remaining == [lasting.id]
     assert [e.tag for e in history(db.session, f"entry:{ending.ref}")] == [
-        "entry:listed", "entry:expired", "entry:purged"]
+        "entry:listed",
+        "entry:expired",
+        "entry:purged",
+    ]
     assert service.purge(db.session, now=later) == service.PurgeReport(expired=0, purged=0)
 
 

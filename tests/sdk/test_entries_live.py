@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from federation_client import FederationClient
 from federation_client.errors import BadRequest, Conflict
-
 from tests.entries.factories import entry_payload
 
 
@@ -29,8 +29,9 @@ def test_salts_match_the_servers_and_local_hashes_are_accepted(sdk, app):
 
 
 def test_batch_listing_paging_and_retraction(sdk, app):
-    results = sdk.submit_entries([entry_payload(app, f"b{i}", phone=f"1390013900{i}") for i in range(3)]
-                                 + [entry_payload(app, "bad", tier=5)])
+    results = sdk.submit_entries(
+        [entry_payload(app, f"b{i}", phone=f"1390013900{i}") for i in range(3)] + [entry_payload(app, "bad", tier=5)]
+    )
     assert [r.status for r in results] == ["created", "created", "created", "rejected"]
     assert results[3].errors[0]["pointer"] == "/tier"
     assert [e.case_ref for e in sdk.entries(limit=2)] == ["b2", "b1", "b0"]
