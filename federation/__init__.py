@@ -24,6 +24,7 @@ def create_app(
 
     from .api import register_blueprints
     from .api.auth import init_auth
+    from .api.lookups import init_lookups
     from .api.problem_api import ProblemApi
     from .cli import register_commands
     from .errors import register_error_handlers
@@ -34,7 +35,8 @@ def create_app(
     migrate.init_app(app, db)
     init_auth(app)
     init_identifier_secrets(app)
-    register_error_handlers(app)
+    init_lookups(app)
+    register_error_handlers(app, rollback=db.session.rollback)
     register_blueprints(ProblemApi(app))
     register_commands(app)
     return app

@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask
 
+from .lookups.scoring import DEFAULT_HALF_LIFE_DAYS, DEFAULT_TYPE_WEIGHTS
+
 ENV_PREFIX = "FEDERATION"
 
 
@@ -42,6 +44,19 @@ class Config:
     TIER_TTL_DAYS = {"1": 180, "2": 365, "3": 1095}
     #: Tier 3 (police referral) needs an amount at or above this, per currency.
     POLICE_REFERRAL_THRESHOLDS = {"CNY": "5000", "HKD": "5500", "USD": "700", "EUR": "650"}
+    #: Match confidence (docs/scoring.md): weight and half-life per identifier type, how much a
+    #: member's repeated reports add, how much a disputed entry still counts.
+    SCORING_TYPE_WEIGHTS = dict(DEFAULT_TYPE_WEIGHTS)
+    SCORING_HALF_LIFE_DAYS = dict(DEFAULT_HALF_LIFE_DAYS)
+    SCORING_REPEAT_FACTOR = 0.3
+    SCORING_DISPUTE_DISCOUNT = 0.5
+    #: The ladder: an entry counts as a strike from this strength; below it, review from this confidence.
+    STRIKE_THRESHOLD = 0.6
+    REVIEW_THRESHOLD = 0.2
+    #: First strike: complaint rights frozen this many days.
+    FREEZE_DAYS = 15
+    #: Identifiers a member may look up per UTC day unless its own quota says otherwise; None: no limit.
+    LOOKUP_DAILY_QUOTA: int | None = None
     #: Log SQL statements (never in production: statements carry hashes).
     SQL_ECHO = False
 

@@ -18,7 +18,7 @@ identifier is kept on any exception).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -181,7 +181,21 @@ def handle_unexpected_error(error: Exception) -> Response:
     return problem_response(500, "internal_error", "The server failed to handle the request.")
 
 
-def register_error_handlers(app: Flask) -> None:
-    """HTTP exceptions are handled by :class:`ProblemApi`; these cover the rest."""
-    app.register_error_handler(FederationError, handle_federation_error)
-    app.register_error_handler(Exception, handle_unexpected_error)
+def register_error_handlers(app: Flask, *, rollback: Callable[[], None]) -> None:
+    """HTTP exceptions are handled by :class:`ProblemApi`; these cover the rest.
+
+    Every error response first rolls the database session back, so nothing a
+    failed request wrote can ride along with a later commit on the same session.
+    """
+
+    def federation_error(error: FederationError) -> Response:
+        rollback()
+        return handle_federation_error(error)
+
+    def unexpected_error(error: Exception) -> Response:
+        rollback()
+        return handle_unexpected_error(error)
+
+    app.register_error_handler(FederationError, federation_error)
+    app.register_error_handler(Exception, unexpected_error)
+    app.extensions["federation.rollback"] = rollback

@@ -7,6 +7,19 @@ schema on the metadata, whatever the app happened to import so far.
 from .database import Base
 from .entries.models import Entry, EntryIdentifier, Evidence
 from .events.models import Event
+from .lookups.models import LookupRecord, LookupUsage, RuleDocument
 from .members.models import Member, MemberKey, SpentAssertion
 
-__all__ = ["Base", "Entry", "EntryIdentifier", "Event", "Evidence", "Member", "MemberKey", "SpentAssertion"]
+__all__ = [
+    "Base",
+    "Entry",
+    "EntryIdentifier",
+    "Event",
+    "Evidence",
+    "LookupRecord",
+    "LookupUsage",
+    "RuleDocument",
+    "Member",
+    "MemberKey",
+    "SpentAssertion",
+]

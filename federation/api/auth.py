@@ -34,6 +34,7 @@ class Principal:
 
     member_id: str
     scopes: frozenset[str]
+    daily_lookup_quota: int | None = None
 
 
 @dataclass
@@ -82,7 +83,7 @@ def authenticate(scopes: tuple[str, ...]) -> Principal:
             error.headers["WWW-Authenticate"] = f'{REALM}, error="invalid_token"'
             raise
         state.cache.put(token, claims)
-    status, roles = members.access_of(db.session, claims.member_id) or ("missing", frozenset())
+    status, roles, quota = members.access_of(db.session, claims.member_id) or ("missing", frozenset(), None)
     if status != "active":
         raise Forbidden(f"Member {claims.member_id} is {status}.", code=f"member_{status}")
     granted = claims.scopes & roles
@@ -92,7 +93,7 @@ def authenticate(scopes: tuple[str, ...]) -> Principal:
             code="insufficient_scope",
             headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{" ".join(scopes)}"'},
         )
-    return Principal(member_id=claims.member_id, scopes=granted)
+    return Principal(member_id=claims.member_id, scopes=granted, daily_lookup_quota=quota)
 
 
 def requires(*scopes: str) -> Callable:
@@ -110,6 +111,12 @@ def requires(*scopes: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def public(view: Callable) -> Callable:
+    """Mark an endpoint as open to anyone, deliberately (the scope test checks for one or the other)."""
+    view.public = True
+    return view
 
 
 def current_principal() -> Principal:

@@ -7,6 +7,7 @@ instead, and a missing body a 422 naming the body itself.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import flask
@@ -22,13 +23,29 @@ class UnsupportedMediaType(FederationError):
     status, code = 415, "unsupported_media_type"
 
 
+def _check_json_body(req: flask.Request) -> None:
+    has_body = bool(req.content_length) or bool(req.headers.get("Transfer-Encoding"))
+    if has_body and not core.is_json(req.mimetype):
+        raise UnsupportedMediaType("Send the request body as application/json.")
+    if not has_body:
+        abort(422, messages={"json": {"_schema": ["A JSON request body is required."]}})
+
+
+def read_json_body(req: flask.Request) -> Any:
+    """The decoded body, with the same 415/422/400 answers as schema-parsed endpoints.
+
+    For hot-path endpoints that validate by hand instead of through a schema.
+    """
+    _check_json_body(req)
+    try:
+        return json.loads(req.get_data(cache=False))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        abort(400, messages={"json": ["Invalid JSON body."]})
+
+
 class JsonBodyParser(FlaskParser):
     def load_json(self, req: flask.Request, schema: ma.Schema) -> Any:
-        has_body = bool(req.content_length) or bool(req.headers.get("Transfer-Encoding"))
-        if has_body and not core.is_json(req.mimetype):
-            raise UnsupportedMediaType("Send the request body as application/json.")
-        if not has_body:
-            abort(422, messages={"json": {"_schema": ["A JSON request body is required."]}})
+        _check_json_body(req)
         return super().load_json(req, schema)
 
 

@@ -8,7 +8,7 @@ OpenAPI document describes the same shape through ``ERROR_SCHEMA``.
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response
+from flask import Response, current_app
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -36,4 +36,7 @@ class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:
+        rollback = current_app.extensions.get("federation.rollback")
+        if rollback is not None:
+            rollback()
         return problem_from_http_exception(error)

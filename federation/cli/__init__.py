@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup
 
 from .entries import export_command, import_command, purge_command
 from .members import keys_group, members_group
+from .rules import rules_group
 from .server import demo, serve, signing_keys
 
 
@@ -27,6 +28,7 @@ def register_commands(app: Flask) -> None:
         import_command,
         export_command,
         purge_command,
+        rules_group,
     ):
         app.cli.add_command(command)
 

@@ -66,6 +66,8 @@ class Entry(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     state: Mapped[str] = mapped_column(String(16))
+    #: Disputes not yet decided; a disputed entry still matches but weighs less.
+    open_disputes: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     ai_score: Mapped[float] = mapped_column(Float)
     ai_model: Mapped[str] = mapped_column(String(100))
     human_reviewer: Mapped[str] = mapped_column(String(64))

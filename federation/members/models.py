@@ -27,6 +27,8 @@ class Member(Base):
     roles: Mapped[str] = mapped_column(String(64))
     trust_weight: Mapped[float] = mapped_column(Float, default=1.0)
     contact: Mapped[str] = mapped_column(String(320), default="")
+    #: Identifiers this member may look up per UTC day; NULL: the configured default (or none).
+    daily_lookup_quota: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -46,7 +46,7 @@ def grant_client_credentials(
     )
     if form.get("client_id") and form["client_id"] != verified.member_id:
         raise InvalidClient("client_id does not match the assertion's issuer.")
-    status, roles = access_of(session, verified.member_id) or ("missing", frozenset())
+    status, roles, _ = access_of(session, verified.member_id) or ("missing", frozenset(), None)
     if status != "active":
         raise Forbidden(f"Member {verified.member_id} is {status}.", code=f"member_{status}")
     scopes = _granted_scopes(form.get("scope"), roles)

@@ -184,7 +184,9 @@ def assertion_keys(session: Session, member_id: str) -> list[AssertionKey]:
     return [AssertionKey(kid=row.kid, alg=row.alg, public_key=load_public_key(row.public_jwk)) for row in rows]
 
 
-def access_of(session: Session, member_id: str) -> tuple[str, frozenset[str]] | None:
-    """A member's current status and roles: read on every authenticated request."""
-    row = session.execute(select(Member.status, Member.roles).where(Member.id == member_id)).first()
-    return None if row is None else (row.status, frozenset(row.roles.split()))
+def access_of(session: Session, member_id: str) -> tuple[str, frozenset[str], int | None] | None:
+    """A member's current status, roles and lookup quota: read on every authenticated request."""
+    row = session.execute(
+        select(Member.status, Member.roles, Member.daily_lookup_quota).where(Member.id == member_id)
+    ).first()
+    return None if row is None else (row.status, frozenset(row.roles.split()), row.daily_lookup_quota)

@@ -1,0 +1,76 @@
+"""``POST /v1/lookups``: the hot path; ``GET /v1/lookups/stats``; ``GET /v1/rules/current``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, Response, current_app, json, request
+
+from ..database import utcnow
+from ..extensions import db
+from ..lookups import joint_rules
+from ..lookups import service as lookups
+from ..lookups.actions import Ladder
+from ..lookups.requests import parse_lookup
+from ..lookups.scoring import ScoringModel
+from .auth import current_principal, public, requires
+from .parsing import Blueprint, read_json_body
+from .schemas.lookups import LookupRequestSchema, LookupResultSchema, RulesSchema, StatsQuerySchema
+
+blp = Blueprint("lookups", __name__, description="Matching identifiers against the federation's list.")
+
+
+def init_lookups(app: Flask) -> None:
+    """Scoring model and ladder are read from configuration once, not per request."""
+    app.extensions["federation.lookups"] = lookups.LookupContext(
+        model=ScoringModel.from_config(app.config),
+        ladder=Ladder.from_config(app.config),
+        identifier_secrets=app.extensions["federation.identifiers"],
+        default_daily_quota=app.config.get("LOOKUP_DAILY_QUOTA"),
+    )
+
+
+@blp.route("/v1/lookups", methods=["POST"])
+@requires("query")
+@blp.doc(requestBody={"content": {"application/json": {"schema": LookupRequestSchema}}})
+@blp.response(200, LookupResultSchema)
+def lookup():
+    """Match up to 1,000 identifiers; confidence, factors and the recommended action per identifier and subject."""
+    principal = current_principal()
+    result = lookups.lookup(
+        db.session,
+        principal.member_id,
+        parse_lookup(read_json_body(request)),
+        context=current_app.extensions["federation.lookups"],
+        now=utcnow(),
+        daily_quota=principal.daily_lookup_quota,
+    )
+    db.session.commit()
+    return Response(json.dumps(result), mimetype="application/json")  # built as dicts: no schema dump
+
+
+@blp.route("/v1/lookups/stats")
+@requires("query")
+@blp.arguments(StatsQuerySchema, location="query")
+@blp.response(200)
+def stats(query):
+    """Your own lookup usage over the last ``days`` days, per day and purpose."""
+    since = utcnow() - timedelta(days=query["days"])
+    return lookups.usage_stats(db.session, current_principal().member_id, since)
+
+
+@blp.route("/v1/rules/current")
+@public
+@blp.response(200, RulesSchema)
+def current_rules():
+    """The joint rules in force (规则公示), in zh-CN and en, with the ladder's parameters."""
+    rules = joint_rules.current(db.session, utcnow())
+    config = current_app.config
+    rules.ladder = {
+        "freeze_days": config["FREEZE_DAYS"],
+        "strike_threshold": config["STRIKE_THRESHOLD"],
+        "review_threshold": config["REVIEW_THRESHOLD"],
+        "police_referral_thresholds": config["POLICE_REFERRAL_THRESHOLDS"],
+        "tier_ttl_days": config["TIER_TTL_DAYS"],
+    }
+    return rules

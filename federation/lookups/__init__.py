@@ -1,0 +1,1 @@
+"""Lookups: matching identifiers, explainable confidence, the recommended action."""

@@ -1,0 +1,57 @@
+"""The audit trail of lookups, daily usage for quotas, and published joint rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..database import Base, UTCDateTime
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class LookupRecord(Base):
+    """One lookup: who asked, why, how much, what matched. Never the hashes of misses."""
+
+    __tablename__ = "lookup_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    identifiers: Mapped[int] = mapped_column(Integer)
+    hits: Mapped[int] = mapped_column(Integer)
+    #: Opaque refs of the entries that matched.
+    matched_refs: Mapped[list[str]] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_lookup_records_for_member_stats", "member_id", "created_at"),)
+
+
+class LookupUsage(Base):
+    """Identifiers looked up per member per day, kept only for members with a quota."""
+
+    __tablename__ = "lookup_usage"
+
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    day: Mapped[Any] = mapped_column(Date, primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer)
+    identifiers: Mapped[int] = mapped_column(Integer)
+
+
+class RuleDocument(Base):
+    """A published version of the joint rules (规则公示), in Chinese and English."""
+
+    __tablename__ = "rule_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(32), unique=True)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_by: Mapped[str] = mapped_column(String(128))
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_rule_documents_for_current", "effective_at"),)

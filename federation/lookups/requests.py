@@ -1,0 +1,81 @@
+"""Parsing a lookup request by hand, on purpose.
+
+A risk engine sends up to 1,000 identifiers on its customer-service hot path;
+loading them through a schema object per item costs more than the database
+query. These checks are the same ones the OpenAPI schema documents
+(``api/schemas/lookups.py``), with the same problem-details errors, in plain
+loops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ValidationFailed
+from ..identifiers import HASH_PATTERN, IDENTIFIER_TYPES, KEY_ID_PATTERN
+
+PURPOSES = ("complaint_intake", "account_review", "order_screening")
+MAX_IDENTIFIERS = 1000
+MAX_SUBJECT_LENGTH = 64
+_TYPES = frozenset(IDENTIFIER_TYPES)
+_FIELDS = frozenset({"type", "hash", "key_id", "subject"})
+
+
+@dataclass(frozen=True, slots=True)
+class QueryItem:
+    type: str
+    hash: str
+    key_id: str
+    subject: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LookupRequest:
+    purpose: str
+    items: list[QueryItem]
+
+
+def parse_lookup(body: Any) -> LookupRequest:
+    errors: list[dict[str, str]] = []
+
+    def error(pointer: str, detail: str) -> None:
+        errors.append({"location": "json", "pointer": pointer, "detail": detail})
+
+    if not isinstance(body, dict):
+        raise ValidationFailed(
+            "The body must be a JSON object.",
+            errors=[{"location": "json", "pointer": "/", "detail": "Expected an object."}],
+        )
+    for unknown in sorted(set(body) - {"purpose", "identifiers"}):
+        error(f"/{unknown}", "Unknown field.")
+    purpose = body.get("purpose")
+    if purpose not in PURPOSES:
+        error("/purpose", f"Must be one of: {', '.join(PURPOSES)}.")
+    raw_items = body.get("identifiers")
+    items: list[QueryItem] = []
+    if not isinstance(raw_items, list) or not 1 <= len(raw_items) <= MAX_IDENTIFIERS:
+        error("/identifiers", f"A list of 1 to {MAX_IDENTIFIERS} identifiers.")
+        raw_items = []
+    match_hash, match_key = HASH_PATTERN.fullmatch, KEY_ID_PATTERN.fullmatch
+    for index, item in enumerate(raw_items):
+        if not isinstance(item, dict):
+            error(f"/identifiers/{index}", "Expected an object.")
+            continue
+        type_, hash_, key_id, subject = item.get("type"), item.get("hash"), item.get("key_id"), item.get("subject")
+        if type_ not in _TYPES:
+            error(f"/identifiers/{index}/type", f"Must be one of: {', '.join(IDENTIFIER_TYPES)}.")
+        if not isinstance(hash_, str) or not match_hash(hash_):
+            error(f"/identifiers/{index}/hash", "A hash is 64 lowercase hex digits.")
+        if not isinstance(key_id, str) or not match_key(key_id):
+            error(f"/identifiers/{index}/key_id", "Not a valid key id.")
+        if subject is not None and (not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT_LENGTH):
+            error(f"/identifiers/{index}/subject", f"A label of 1 to {MAX_SUBJECT_LENGTH} characters.")
+        if len(item) > 3 and not _FIELDS.issuperset(item):
+            for unknown in sorted(set(item) - _FIELDS):
+                error(f"/identifiers/{index}/{unknown}", "Unknown field.")
+        if not errors:
+            items.append(QueryItem(type_, hash_, key_id, subject))
+    if errors:
+        raise ValidationFailed("The lookup request has invalid fields; see errors.", errors=errors[:100])
+    return LookupRequest(purpose=purpose, items=items)

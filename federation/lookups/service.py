@@ -1,0 +1,261 @@
+"""A lookup, start to finish: hash, match, score, recommend, audit.
+
+One database round trip for the matching whatever the batch size, one insert
+for the audit, and (only for members with a quota) one upsert for usage.
+Results name entries by opaque ref and show counts, categories, tiers and
+dates: never which member reported, never evidence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ..errors import TooManyRequests, ValidationFailed
+from ..identifiers.secrets import IdentifierSecrets
+from .actions import Ladder, Recommendation, Strike, recommend
+from .matching import fetch_matches
+from .models import LookupRecord, LookupUsage
+from .requests import LookupRequest, QueryItem
+from .scoring import Candidate, Scored, ScoringModel, score
+
+
+@dataclass(frozen=True, slots=True)
+class LookupContext:
+    model: ScoringModel
+    ladder: Ladder
+    identifier_secrets: IdentifierSecrets
+    default_daily_quota: int | None = None
+
+
+def lookup(
+    session: Session,
+    member_id: str,
+    request: LookupRequest,
+    *,
+    context: LookupContext,
+    now: datetime,
+    daily_quota: int | None = None,
+) -> dict[str, Any]:
+    secrets = context.identifier_secrets
+    unknown = [i for i, item in enumerate(request.items) if not secrets.knows(item.key_id)]
+    if unknown:
+        raise ValidationFailed(
+            "Unknown salt key ids; see errors.",
+            errors=[
+                {"location": "json", "pointer": f"/identifiers/{i}/key_id", "detail": "Unknown salt key id."}
+                for i in unknown[:100]
+            ],
+        )
+    quota = daily_quota if daily_quota is not None else context.default_daily_quota
+    if quota is not None:
+        _charge(session, member_id, len(request.items), quota, now)
+    stored = [secrets.stored_hash(item.key_id, item.type, item.hash) for item in request.items]
+    rows_by_hash: dict[bytes, list[Any]] = defaultdict(list)
+    for row in fetch_matches(session, list(set(stored)), now):
+        rows_by_hash[row.stored_hash].append(row)
+
+    identifiers = [
+        _identifier_result(index, item, rows_by_hash.get(key, ()), context, now)
+        for index, (item, key) in enumerate(zip(request.items, stored, strict=True))
+    ]
+    subjects = _subject_results(request.items, stored, rows_by_hash, context, now)
+    matched_refs = sorted({row.ref for rows in rows_by_hash.values() for row in rows})
+    hits = sum(1 for key in stored if key in rows_by_hash)
+    session.execute(
+        insert(LookupRecord).values(
+            member_id=member_id,
+            purpose=request.purpose,
+            created_at=now,
+            identifiers=len(request.items),
+            hits=hits,
+            matched_refs=matched_refs,
+        )
+    )
+    return {
+        "purpose": request.purpose,
+        "looked_up_at": now.isoformat(),
+        "hits": hits,
+        "identifiers": identifiers,
+        "subjects": subjects,
+    }
+
+
+def _charge(session: Session, member_id: str, count: int, quota: int, now: datetime) -> None:
+    """Count the identifiers against today's quota in one atomic upsert; over quota, refuse.
+
+    The refusal rolls the whole request back, the charge included.
+    """
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(LookupUsage).values(member_id=member_id, day=now.date(), requests=1, identifiers=count)
+    statement = statement.on_conflict_do_update(
+        index_elements=[LookupUsage.member_id, LookupUsage.day],
+        set_={"requests": LookupUsage.requests + 1, "identifiers": LookupUsage.identifiers + count},
+    ).returning(LookupUsage.identifiers)
+    used = session.execute(statement).scalar_one()
+    if used > quota:
+        raise TooManyRequests(
+            f"Daily lookup quota of {quota} identifiers reached ({used - count} used).",
+            code="quota_exceeded",
+            headers={"Retry-After": str(_seconds_to_midnight(now))},
+        )
+
+
+def _seconds_to_midnight(now: datetime) -> int:
+    return 86400 - (now.hour * 3600 + now.minute * 60 + now.second)
+
+
+def _candidates(rows_with_types: dict[int, tuple[Any, set[str]]]) -> list[Candidate]:
+    return [
+        Candidate(
+            entry_id=row.id,
+            member_id=row.member_id,
+            trust=row.trust_weight,
+            occurred_at=row.occurred_at,
+            counts=row.state == "active",
+            disputed=row.open_disputes > 0,
+            matched_types=tuple(sorted(types)),
+        )
+        for row, types in rows_with_types.values()
+    ]
+
+
+def _strikes(rows: list[Any], scored: Scored, ladder: Ladder) -> list[Strike]:
+    return [
+        Strike(entry_id=row.id, tier=row.tier, amount=row.amount, currency=row.currency)
+        for row in rows
+        if row.state == "active" and row.open_disputes == 0 and scored.strengths[row.id] >= ladder.strike_threshold
+    ]
+
+
+def _state(row: Any) -> str:
+    if row.state == "suspended":
+        return "suspended"
+    return "disputed" if row.open_disputes else "active"
+
+
+def _recommendation(rec: Recommendation) -> dict[str, Any]:
+    return {
+        "action": rec.action,
+        "rule": rec.rule,
+        "strikes": rec.strikes,
+        "total_amount": {currency: format(total.normalize(), "f") for currency, total in rec.total_amount.items()},
+        "freeze_until": rec.freeze_until.isoformat() if rec.freeze_until else None,
+    }
+
+
+_NO_MATCH = {"action": "accept", "rule": "no_match", "strikes": 0, "total_amount": {}, "freeze_until": None}
+
+
+def _identifier_result(index: int, item: QueryItem, rows: Any, context: LookupContext, now: datetime) -> dict:
+    result: dict[str, Any] = {"index": index, "type": item.type, "subject": item.subject}
+    if not rows:
+        return {**result, "matched": False, "confidence": 0.0, "matches": [], "recommended_action": _NO_MATCH}
+    rows = list(rows)
+    scored = score(context.model, _candidates({row.id: (row, {item.type}) for row in rows}), now)
+    recommendation = recommend(context.ladder, _strikes(rows, scored, context.ladder), scored.confidence, now)
+    reported = [row.created_at for row in rows]
+    return {
+        **result,
+        "matched": True,
+        "confidence": scored.confidence,
+        "reporting_members": len({row.member_id for row in rows}),
+        "first_reported_at": min(reported).isoformat(),
+        "last_reported_at": max(reported).isoformat(),
+        "matches": [
+            {
+                "ref": row.ref,
+                "category": row.category,
+                "tier": row.tier,
+                "state": _state(row),
+                "occurred_at": row.occurred_at.isoformat(),
+                "reported_at": row.created_at.isoformat(),
+                "weight": round(scored.strengths[row.id], 6),
+            }
+            for row in sorted(rows, key=lambda r: scored.strengths[r.id], reverse=True)
+        ],
+        "factors": _factors(context.model, (item.type,), rows, scored),
+        "recommended_action": _recommendation(recommendation),
+    }
+
+
+def _factors(model: ScoringModel, types: tuple[str, ...], rows: list[Any], scored: Scored) -> dict[str, Any]:
+    return {
+        "type_weights": {t: model.type_weights[t] for t in types},
+        "half_life_days": {t: model.half_life_days[t] for t in types},
+        "repeat_factor": model.repeat_factor,
+        "dispute_discount": model.dispute_discount,
+        "counted_entries": sum(1 for row in rows if row.state == "active"),
+        "disputed_entries": sum(1 for row in rows if row.state == "active" and row.open_disputes),
+        "suspended_entries": sum(1 for row in rows if row.state == "suspended"),
+        "member_contributions": list(scored.member_contributions),
+    }
+
+
+def _subject_results(
+    items: list[QueryItem],
+    stored: list[bytes],
+    rows_by_hash: dict[bytes, list[Any]],
+    context: LookupContext,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    grouped: dict[str, list[tuple[QueryItem, bytes]]] = defaultdict(list)
+    for item, key in zip(items, stored, strict=True):
+        if item.subject is not None:
+            grouped[item.subject].append((item, key))
+    results = []
+    for subject, members in grouped.items():
+        by_entry: dict[int, tuple[Any, set[str]]] = {}
+        for item, key in members:
+            for row in rows_by_hash.get(key, ()):
+                by_entry.setdefault(row.id, (row, set()))[1].add(item.type)
+        rows = [row for row, _ in by_entry.values()]
+        scored = score(context.model, _candidates(by_entry), now)
+        recommendation = recommend(context.ladder, _strikes(rows, scored, context.ladder), scored.confidence, now)
+        types = tuple(sorted({item.type for item, _ in members}))
+        results.append(
+            {
+                "subject": subject,
+                "identifiers": len(members),
+                "confidence": scored.confidence,
+                "matched_entries": len(rows),
+                "reporting_members": len({row.member_id for row in rows}),
+                "factors": _factors(context.model, types, rows, scored),
+                "recommended_action": _recommendation(recommendation),
+            }
+        )
+    return results
+
+
+def usage_stats(session: Session, member_id: str, since: datetime) -> dict[str, Any]:
+    """A member's own lookups since ``since``, per day and purpose."""
+    day = func.date(LookupRecord.created_at)
+    rows = session.execute(
+        select(
+            day.label("day"),
+            LookupRecord.purpose,
+            func.count(),
+            func.sum(LookupRecord.identifiers),
+            func.sum(LookupRecord.hits),
+        )
+        .where(LookupRecord.member_id == member_id, LookupRecord.created_at >= since)
+        .group_by(day, LookupRecord.purpose)
+        .order_by(day, LookupRecord.purpose)
+    ).all()
+    days = [
+        {"day": str(r[0]), "purpose": r[1], "requests": r[2], "identifiers": int(r[3]), "hits": int(r[4])} for r in rows
+    ]
+    return {
+        "since": since.isoformat(),
+        "requests": sum(d["requests"] for d in days),
+        "identifiers": sum(d["identifiers"] for d in days),
+        "hits": sum(d["hits"] for d in days),
+        "days": days,
+    }
