@@ -31,3 +31,6 @@ vectors: install
 
 clean:
 	rm -rf $(VENV) instance/federation.db*
+
+bench: install
+	$(BIN)/python -m bench.run

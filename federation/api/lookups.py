@@ -11,6 +11,7 @@ from ..extensions import db
 from ..lookups import joint_rules
 from ..lookups import service as lookups
 from ..lookups.actions import Ladder
+from ..lookups.audit import AuditWriter
 from ..lookups.requests import parse_lookup
 from ..lookups.scoring import ScoringModel
 from .auth import current_principal, public, requires
@@ -22,11 +23,14 @@ blp = Blueprint("lookups", __name__, description="Matching identifiers against t
 
 def init_lookups(app: Flask) -> None:
     """Scoring model and ladder are read from configuration once, not per request."""
+    with app.app_context():
+        writer = AuditWriter(db.engine)
     app.extensions["federation.lookups"] = lookups.LookupContext(
         model=ScoringModel.from_config(app.config),
         ladder=Ladder.from_config(app.config),
         identifier_secrets=app.extensions["federation.identifiers"],
         default_daily_quota=app.config.get("LOOKUP_DAILY_QUOTA"),
+        write_audit=writer.write,
     )
 
 

@@ -9,6 +9,7 @@ dates: never which member reported, never evidence.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,9 @@ from .models import LookupRecord, LookupUsage
 from .requests import LookupRequest, QueryItem
 from .scoring import Candidate, Scored, ScoringModel, score
 
+#: Prebuilt: the hot path binds values into it instead of building a statement per request.
+_AUDIT = insert(LookupRecord)
+
 
 @dataclass(frozen=True, slots=True)
 class LookupContext:
@@ -33,6 +37,9 @@ class LookupContext:
     ladder: Ladder
     identifier_secrets: IdentifierSecrets
     default_daily_quota: int | None = None
+    #: Durably records one audit row before returning (``audit.AuditWriter.write``); ``None``:
+    #: insert it in the lookup's own transaction, committed by the caller.
+    write_audit: Callable[[dict[str, Any]], None] | None = None
 
 
 def lookup(
@@ -59,7 +66,8 @@ def lookup(
         _charge(session, member_id, len(request.items), quota, now)
     stored = [secrets.stored_hash(item.key_id, item.type, item.hash) for item in request.items]
     rows_by_hash: dict[bytes, list[Any]] = defaultdict(list)
-    for row in fetch_matches(session, list(set(stored)), now):
+    connection = session.connection()
+    for row in fetch_matches(connection, list(set(stored)), now):
         rows_by_hash[row.stored_hash].append(row)
 
     identifiers = [
@@ -69,16 +77,20 @@ def lookup(
     subjects = _subject_results(request.items, stored, rows_by_hash, context, now)
     matched_refs = sorted({row.ref for rows in rows_by_hash.values() for row in rows})
     hits = sum(1 for key in stored if key in rows_by_hash)
-    session.execute(
-        insert(LookupRecord).values(
-            member_id=member_id,
-            purpose=request.purpose,
-            created_at=now,
-            identifiers=len(request.items),
-            hits=hits,
-            matched_refs=matched_refs,
-        )
-    )
+    audit = {
+        "member_id": member_id,
+        "purpose": request.purpose,
+        "created_at": now,
+        "identifiers": len(request.items),
+        "hits": hits,
+        "matched_refs": matched_refs,
+    }
+    if context.write_audit is None or quota is not None:
+        # A charged lookup already writes in its own transaction (and, on SQLite, holds the write
+        # lock the audit writer would wait for): its audit row commits with its charge.
+        connection.execute(_AUDIT, audit)
+    else:
+        context.write_audit(audit)
     return {
         "purpose": request.purpose,
         "looked_up_at": now.isoformat(),
@@ -151,13 +163,10 @@ def _recommendation(rec: Recommendation) -> dict[str, Any]:
     }
 
 
-_NO_MATCH = {"action": "accept", "rule": "no_match", "strikes": 0, "total_amount": {}, "freeze_until": None}
-
-
 def _identifier_result(index: int, item: QueryItem, rows: Any, context: LookupContext, now: datetime) -> dict:
+    if not rows:  # most identifiers of a screening batch: kept small, the client has the rest by index
+        return {"index": index, "type": item.type, "matched": False, "confidence": 0.0}
     result: dict[str, Any] = {"index": index, "type": item.type, "subject": item.subject}
-    if not rows:
-        return {**result, "matched": False, "confidence": 0.0, "matches": [], "recommended_action": _NO_MATCH}
     rows = list(rows)
     scored = score(context.model, _candidates({row.id: (row, {item.type}) for row in rows}), now)
     recommendation = recommend(context.ladder, _strikes(rows, scored, context.ladder), scored.confidence, now)

@@ -62,21 +62,7 @@ def test_a_listed_phone_matches_with_explainable_confidence(client, app, reporte
     assert hit["matches"][0]["state"] == "active" and hit["matches"][0]["category"] == "refund_after_use"
     assert hit["factors"]["type_weights"] == {"phone": 0.85} and hit["factors"]["counted_entries"] == 1
     assert hit["recommended_action"]["action"] == "warn_and_freeze"
-    assert miss == {
-        "index": 1,
-        "type": "phone",
-        "subject": "complainant",
-        "matched": False,
-        "confidence": 0.0,
-        "matches": [],
-        "recommended_action": {
-            "action": "accept",
-            "rule": "no_match",
-            "strikes": 0,
-            "total_amount": {},
-            "freeze_until": None,
-        },
-    }
+    assert miss == {"index": 1, "type": "phone", "matched": False, "confidence": 0.0}  # misses stay small
     [subject] = body["subjects"]
     assert subject["subject"] == "complainant" and subject["recommended_action"]["rule"] == "first_strike"
     freeze = datetime.fromisoformat(subject["recommended_action"]["freeze_until"])

@@ -1,0 +1,284 @@
+"""``make bench``: our ``POST /v1/lookups`` next to a bare Flask baseline, same run, same database.
+
+Settings (environment):
+
+    BENCH_ENTRIES      entries in the generated database; a comma list runs several sizes
+                       (default 100000; 1000000 and 10000000 are supported, and take a while to build)
+    BENCH_BACKENDS     sqlite,postgresql (default both; PostgreSQL skipped if unreachable)
+    BENCH_POSTGRES_URL default postgresql+psycopg://postgres@127.0.0.1:5432/test (a schema per size)
+    BENCH_SECONDS      per measurement (default 10)
+    BENCH_CONNECTIONS  concurrent connections (default 16)
+    BENCH_WORKERS, BENCH_THREADS   gunicorn settings for both servers (default 2 and 4)
+
+Prints figures and ratios; asserts nothing about time. Load comes from ``wrk`` when
+installed (``apt-get install wrk``), otherwise from a slower Python load generator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+import sqlalchemy as sa
+
+from bench.generate import BENCH_MEMBER, build
+from bench.loadgen import python_load
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / ".data"
+BIN = Path(sys.executable).parent
+
+
+def setting(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url(backend: str, entries: int, folder: Path) -> str | None:
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'bench.db'}"
+    base = setting("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    schema = f"bench_{entries}"
+    try:
+        engine = sa.create_engine(base)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        engine.dispose()
+    except sa.exc.OperationalError as error:
+        print(f"  PostgreSQL unreachable, skipped: {str(error.orig).splitlines()[0]}")
+        return None
+    return f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
+
+
+def prepare(backend: str, entries: int) -> tuple[Path, str] | None:
+    folder = DATA / f"{backend}-{entries}"
+    url = database_url(backend, entries, folder)
+    if url is None:
+        return None
+    marker = folder / "built.json"
+    if not marker.exists():
+        if folder.exists():
+            shutil.rmtree(folder)
+        if backend == "postgresql":
+            engine = sa.create_engine(
+                setting("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+            )
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "bench_{entries}" CASCADE'))
+                conn.execute(sa.text(f'CREATE SCHEMA "bench_{entries}"'))
+            engine.dispose()
+        print(f"  building {entries:,} entries on {backend} ...", flush=True)
+        report = build(url, folder, entries)
+        marker.write_text(json.dumps(report))
+        print(f"  built in {report['seconds']} s", flush=True)
+    return folder, url
+
+
+def start(command: list[str], env: dict[str, str], probe: str, body: bytes | None = None) -> subprocess.Popen:
+    process = subprocess.Popen(
+        command,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,  # noqa: S603
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(300):
+        try:
+            if body is None:
+                requests.get(probe, timeout=1).raise_for_status()
+            else:
+                requests.post(probe, data=body, headers={"Content-Type": "application/json"}, timeout=5)
+            return process
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"server did not start: {' '.join(command)}")
+
+
+def token_for(base_url: str, folder: Path) -> str:
+    from federation_client import FederationClient
+
+    with FederationClient(base_url, BENCH_MEMBER, folder / "bench-key" / "private-key.pem", "bench-1") as client:
+        return client.access_token()
+
+
+WRK_FIGURES = {
+    "rps": re.compile(r"Requests/sec:\s+([\d.]+)"),
+    "p50": re.compile(r"^\s+50%\s+([\d.]+)(us|ms|s)", re.M),
+    "p99": re.compile(r"^\s+99%\s+([\d.]+)(us|ms|s)", re.M),
+    "errors": re.compile(r"Non-2xx or 3xx responses:\s+(\d+)"),
+}
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def measure(url: str, bodies: Path, token: str, seconds: int, connections: int) -> dict[str, float]:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return python_load(url, bodies, token, seconds, connections)
+    output = subprocess.run(  # noqa: S603
+        [
+            wrk,
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(ROOT / "bench" / "bodies.lua"),
+            url,
+            "--",
+            str(bodies),
+            token,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    figures: dict[str, float] = {"rps": float(WRK_FIGURES["rps"].search(output).group(1))}
+    for name in ("p50", "p99"):
+        value, unit = WRK_FIGURES[name].search(output).groups()
+        figures[name] = float(value) * UNIT_MS[unit]
+    errors = WRK_FIGURES["errors"].search(output)
+    figures["errors"] = float(errors.group(1)) if errors else 0.0
+    return figures
+
+
+def run_size(backend: str, entries: int, seconds: int, connections: int) -> list[dict]:
+    prepared = prepare(backend, entries)
+    if prepared is None:
+        return []
+    folder, url = prepared
+    env = {**os.environ, "FEDERATION_INSTANCE_PATH": str(folder), "FEDERATION_DATABASE_URL": url}
+    workers, threads = setting("BENCH_WORKERS", "2"), setting("BENCH_THREADS", "4")
+    ours_port, base_port = free_port(), free_port()
+    ours = start(
+        [
+            str(BIN / "federation"),
+            "serve",
+            "--bind",
+            f"127.0.0.1:{ours_port}",
+            "--workers",
+            workers,
+            "--threads",
+            threads,
+        ],
+        env,
+        f"http://127.0.0.1:{ours_port}/healthz",
+    )
+    baseline = start(
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            workers,
+            "--threads",
+            threads,
+            "-k",
+            "gthread",
+            "-b",
+            f"127.0.0.1:{base_port}",
+            "bench.baseline:create_app()",
+        ],
+        env,
+        f"http://127.0.0.1:{base_port}/lookup",
+        (folder / "bodies-single.jsonl").read_text().splitlines()[0].encode(),
+    )
+    rows = []
+    try:
+        token = token_for(f"http://127.0.0.1:{ours_port}", folder)
+        for scenario, identifiers in (("single", 4), ("batch", 1000)):
+            bodies = folder / f"bodies-{scenario}.jsonl"
+            for server, target, auth in (
+                ("baseline", f"http://127.0.0.1:{base_port}/lookup", ""),
+                ("ours", f"http://127.0.0.1:{ours_port}/v1/lookups", token),
+            ):
+                measure(target, bodies, auth, 2, connections)  # warm-up: caches, pools, token cache
+                figures = measure(target, bodies, auth, seconds, connections)
+                rows.append(
+                    {
+                        "backend": backend,
+                        "entries": entries,
+                        "scenario": scenario,
+                        "server": server,
+                        "identifiers_per_request": identifiers,
+                        **figures,
+                    }
+                )
+                print(
+                    f"  {scenario:6} {server:8} {figures['rps']:9.1f} req/s "
+                    f"{figures['rps'] * identifiers:11.0f} ids/s  p50 {figures['p50']:7.2f} ms  "
+                    f"p99 {figures['p99']:7.2f} ms  errors {int(figures['errors'])}",
+                    flush=True,
+                )
+    finally:
+        for process in (ours, baseline):
+            process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return rows
+
+
+def summary(rows: list[dict]) -> None:
+    print("\nratio ours/baseline (targets: single >= 60 % of req/s, batch >= 50 % of identifiers/s)")
+    for backend in sorted({r["backend"] for r in rows}):
+        for entries in sorted({r["entries"] for r in rows if r["backend"] == backend}):
+            for scenario in ("single", "batch"):
+                pick = {
+                    r["server"]: r
+                    for r in rows
+                    if (r["backend"], r["entries"], r["scenario"]) == (backend, entries, scenario)
+                }
+                if len(pick) == 2:
+                    ratio = pick["ours"]["rps"] / pick["baseline"]["rps"]
+                    print(f"  {backend:10} {entries:>10,} {scenario:6} {ratio:6.1%}")
+    sizes = sorted({r["entries"] for r in rows})
+    if len(sizes) > 1:
+        print(f"\np99 of ours at {sizes[-1]:,} vs {sizes[0]:,} entries (target <= 1.5x)")
+        for backend in sorted({r["backend"] for r in rows}):
+            for scenario in ("single", "batch"):
+                p99 = {
+                    r["entries"]: r["p99"]
+                    for r in rows
+                    if (r["backend"], r["scenario"], r["server"]) == (backend, scenario, "ours")
+                }
+                if sizes[0] in p99 and sizes[-1] in p99:
+                    print(
+                        f"  {backend:10} {scenario:6} {p99[sizes[-1]] / p99[sizes[0]]:5.2f}x "
+                        f"({p99[sizes[0]]:.2f} -> {p99[sizes[-1]]:.2f} ms)"
+                    )
+
+
+def main() -> None:
+    sizes = [int(n) for n in setting("BENCH_ENTRIES", "100000").split(",")]
+    backends = setting("BENCH_BACKENDS", "sqlite,postgresql").split(",")
+    seconds, connections = int(setting("BENCH_SECONDS", "10")), int(setting("BENCH_CONNECTIONS", "16"))
+    print(
+        f"load generator: {'wrk' if shutil.which('wrk') else 'python (install wrk for better figures)'}; "
+        f"{os.cpu_count()} cores; {seconds} s per measurement, {connections} connections"
+    )
+    rows = []
+    for backend in backends:
+        for entries in sizes:
+            print(f"\n{backend}, {entries:,} entries")
+            rows += run_size(backend, entries, seconds, connections)
+    summary(rows)
+    (DATA / "last-run.json").write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
