@@ -71,7 +71,9 @@ def lookup(
         rows_by_hash[row.stored_hash].append(row)
 
     identifiers = [
-        _identifier_result(index, item, rows_by_hash.get(key, ()), context, now)
+        _identifier_result(index, item, rows_by_hash[key], context, now)
+        if key in rows_by_hash
+        else {"index": index, "type": item.type, "matched": False, "confidence": 0.0}  # most of a batch: small
         for index, (item, key) in enumerate(zip(request.items, stored, strict=True))
     ]
     subjects = _subject_results(request.items, stored, rows_by_hash, context, now)
@@ -164,8 +166,6 @@ def _recommendation(rec: Recommendation) -> dict[str, Any]:
 
 
 def _identifier_result(index: int, item: QueryItem, rows: Any, context: LookupContext, now: datetime) -> dict:
-    if not rows:  # most identifiers of a screening batch: kept small, the client has the rest by index
-        return {"index": index, "type": item.type, "matched": False, "confidence": 0.0}
     result: dict[str, Any] = {"index": index, "type": item.type, "subject": item.subject}
     rows = list(rows)
     scored = score(context.model, _candidates({row.id: (row, {item.type}) for row in rows}), now)

@@ -38,6 +38,8 @@ def test_a_valid_request():
         ({"purpose": "account_review", "identifiers": [item(), item(hash=HASH.upper())]}, ["/identifiers/1/hash"]),
         ({"purpose": "account_review", "identifiers": [item(key_id="")]}, ["/identifiers/0/key_id"]),
         ({"purpose": "account_review", "identifiers": [item(subject="x" * 65)]}, ["/identifiers/0/subject"]),
+        ({"purpose": "account_review", "identifiers": [item(subject=["a", "b"])]}, ["/identifiers/0/subject"]),
+        ({"purpose": "account_review", "identifiers": [item(hash=12)]}, ["/identifiers/0/hash"]),
         ({"purpose": "account_review", "identifiers": [item(raw="13800138000")]}, ["/identifiers/0/raw"]),
         ({"purpose": "account_review", "identifiers": ["text"]}, ["/identifiers/0"]),
         ({"purpose": "account_review", "identifiers": [item()], "member": "x"}, ["/member"]),
