@@ -16,12 +16,18 @@ from sqlalchemy import bindparam, create_engine, text
 
 from federation.identifiers.secrets import load_identifier_secrets
 
-QUERY = text(
+COLUMNS = (
     "SELECT ei.stored_hash, e.id, e.ref, e.member_id, e.category, e.tier, e.state, e.open_disputes, e.amount, "
     "e.currency, e.occurred_at, e.created_at, e.expires_at, m.trust_weight "
-    "FROM entry_identifiers ei JOIN entries e ON e.id = ei.entry_id JOIN members m ON m.id = e.member_id "
-    "WHERE ei.stored_hash IN :hashes"
-).bindparams(bindparam("hashes", expanding=True))
+)
+JOINS = "JOIN entries e ON e.id = ei.entry_id JOIN members m ON m.id = e.member_id "
+#: The same two forms the server uses (federation/lookups/matching.py), so the query is the same.
+QUERY_SQLITE = text(f"{COLUMNS}FROM entry_identifiers ei {JOINS}WHERE ei.stored_hash IN :hashes").bindparams(
+    bindparam("hashes", expanding=True)
+)
+QUERY_POSTGRESQL = text(
+    f"{COLUMNS}FROM unnest(CAST(:hashes AS bytea[])) AS q(h) JOIN entry_identifiers ei ON ei.stored_hash = q.h {JOINS}"
+)
 
 
 def create_app() -> Flask:
@@ -40,7 +46,8 @@ def create_app() -> Flask:
         else:
             now = now.replace(tzinfo=None)
         with engine.connect() as connection:
-            rows = connection.execute(QUERY, {"hashes": keys}).all()
+            query = QUERY_POSTGRESQL if engine.dialect.name == "postgresql" else QUERY_SQLITE
+            rows = connection.execute(query, {"hashes": keys}).all()
         shown = [row for row in rows if row.state in ("active", "suspended") and str(row.expires_at) > str(now)]
         return Response(
             json.dumps({"rows": [[row.ref, row.tier, str(row.occurred_at)] for row in shown]}),

@@ -15,7 +15,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: SQLite's busy handler alone serialises the writers there
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
@@ -44,6 +51,8 @@ class AuditWriter:
         self._pending: list[tuple[dict[str, Any], _Waiter]] = []
         self._thread: threading.Thread | None = None
         self._pid = 0
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._lock_path = f"{database}.audit-lock" if database and database != ":memory:" and fcntl else None
 
     def write(self, row: dict[str, Any]) -> None:
         """Return once ``row`` is committed; raise :class:`ServiceUnavailable` if it could not be."""
@@ -56,6 +65,23 @@ class AuditWriter:
             raise ServiceUnavailable("The lookup could not be audited in time.", code="audit_unavailable")
         if waiter.error is not None:
             raise ServiceUnavailable("The lookup could not be audited.", code="audit_unavailable")
+
+    @contextmanager
+    def _writers_lock(self) -> Iterator[None]:
+        """On SQLite, queue the worker processes' writers on an ``flock`` beside the database.
+
+        SQLite's own busy handler retries a locked database after sleeping 1, 2, 5, 10 ms...;
+        a blocked ``flock`` wakes the moment the other writer is done.
+        """
+        if self._lock_path is None:
+            yield
+            return
+        with open(self._lock_path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _ensure_thread(self) -> None:
         # Started lazily, and again after a fork: threads do not survive into a child process.
@@ -72,7 +98,7 @@ class AuditWriter:
                 batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
             error: BaseException | None = None
             try:
-                with self.engine.begin() as connection:
+                with self._writers_lock(), self.engine.begin() as connection:
                     connection.execute(_INSERT, [row for row, _ in batch])
             except Exception as exc:  # noqa: BLE001 - handed to every waiting request
                 logger.exception("writing %d lookup audit rows failed", len(batch))

@@ -22,7 +22,7 @@ import requests
 from .errors import ProblemError, RateLimited, TransportError, error_for
 from .identifiers import HashedIdentifier, hash_all
 from .keys import PrivateKey, algorithm_of, load_private_key
-from .models import BatchItem, Entry, Key, Member
+from .models import BatchItem, Entry, Key, LookupResult, Member, SubjectResult
 from .salts import Salt
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -199,6 +199,41 @@ class FederationClient:
         if self._salt is None:
             self._salt = self.salts()[0]
         return hash_all(type_, raw, self._salt.secret, self._salt.key_id, default_region=default_region)
+
+    # -- lookups --------------------------------------------------------------------------------------
+    def lookup(
+        self,
+        identifiers: list[HashedIdentifier | dict[str, Any]],
+        *,
+        purpose: str = "complaint_intake",
+        subject: str | None = None,
+    ) -> LookupResult:
+        """Match hashed identifiers (up to 1,000). ``subject`` labels them all as one person.
+
+        Read-only on the server's side, so it is retried like a GET.
+        """
+        items = [item.as_dict() if isinstance(item, HashedIdentifier) else dict(item) for item in identifiers]
+        if subject is not None:
+            items = [{**item, "subject": subject} for item in items]
+        body = self.request("POST", "/v1/lookups", json={"purpose": purpose, "identifiers": items}, idempotent=True)
+        return LookupResult.from_dict(body)
+
+    def check_complainant(self, raw: dict[str, str | list[str]], *, purpose: str = "complaint_intake") -> SubjectResult:
+        """Hash a complainant's raw identifiers locally and return the recommendation for them as one person.
+
+        ``raw`` maps types to values: ``{"phone": "138 0013 8000", "device": "...", "ip": "..."}``.
+        """
+        hashed = [
+            h
+            for type_, values in raw.items()
+            for value in ([values] if isinstance(values, str) else values)
+            for h in self.hash(type_, value)
+        ]
+        return self.lookup(hashed, purpose=purpose, subject="complainant").subjects["complainant"]
+
+    def rules(self) -> dict[str, Any]:
+        """The joint rules in force (规则公示), for users' confirmation pop-ups."""
+        return self.request("GET", "/v1/rules/current")
 
     # -- entries --------------------------------------------------------------------------------------
     def submit_entry(self, entry: dict[str, Any], *, idempotency_key: str | None = None) -> Entry:

@@ -110,3 +110,89 @@ class BatchItem:
             code=data.get("code"),
             errors=tuple(data.get("errors") or ()),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """The recommended action and the ladder rule that produced it."""
+
+    action: str
+    rule: str
+    strikes: int
+    total_amount: dict[str, str]
+    freeze_until: datetime | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Action:
+        return cls(
+            action=data["action"],
+            rule=data["rule"],
+            strikes=int(data["strikes"]),
+            total_amount=dict(data.get("total_amount") or {}),
+            freeze_until=_time(data.get("freeze_until")),
+        )
+
+
+ACCEPT = Action(action="accept", rule="no_match", strikes=0, total_amount={}, freeze_until=None)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierResult:
+    index: int
+    type: str
+    matched: bool
+    confidence: float
+    reporting_members: int
+    matches: tuple[dict[str, Any], ...]
+    factors: dict[str, Any]
+    recommended_action: Action
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IdentifierResult:
+        action = data.get("recommended_action")
+        return cls(
+            index=data["index"],
+            type=data["type"],
+            matched=bool(data["matched"]),
+            confidence=float(data["confidence"]),
+            reporting_members=int(data.get("reporting_members", 0)),
+            matches=tuple(data.get("matches") or ()),
+            factors=dict(data.get("factors") or {}),
+            recommended_action=Action.from_dict(action) if action else ACCEPT,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectResult:
+    subject: str
+    confidence: float
+    matched_entries: int
+    reporting_members: int
+    factors: dict[str, Any]
+    recommended_action: Action
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SubjectResult:
+        return cls(
+            subject=data["subject"],
+            confidence=float(data["confidence"]),
+            matched_entries=int(data["matched_entries"]),
+            reporting_members=int(data["reporting_members"]),
+            factors=dict(data["factors"]),
+            recommended_action=Action.from_dict(data["recommended_action"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    hits: int
+    identifiers: tuple[IdentifierResult, ...]
+    subjects: dict[str, SubjectResult]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LookupResult:
+        return cls(
+            hits=int(data["hits"]),
+            identifiers=tuple(IdentifierResult.from_dict(item) for item in data["identifiers"]),
+            subjects={item["subject"]: SubjectResult.from_dict(item) for item in data["subjects"]},
+        )
