@@ -23,8 +23,8 @@ test: install
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check federation clients tests migrations
-	$(BIN)/ruff format --check federation clients tests migrations
+	$(BIN)/ruff check federation clients tests migrations bench
+	$(BIN)/ruff format --check federation clients tests migrations bench
 
 vectors: install
 	$(BIN)/python clients/test-vectors/generate.py

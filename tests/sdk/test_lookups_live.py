@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from federation_client import FederationClient
 
+from federation_client import FederationClient
 from tests.entries.factories import entry_payload
 
 
