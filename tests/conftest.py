@@ -220,3 +220,22 @@ def live_server(app: Flask, db) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def cli_result(app, db):
+    """Run a ``federation`` command through Click against the test database; ``ok`` is the expected outcome."""
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str, ok: bool = True):
+        result = runner.invoke(args=list(args))
+        assert (result.exit_code == 0) == ok, result.output
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def cli(cli_result):
+    """Like ``cli_result``, returning the command's output."""
+    return lambda *args, ok=True: cli_result(*args, ok=ok).output

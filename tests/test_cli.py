@@ -4,24 +4,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from federation.events.service import history
 from federation.members.models import Member
 from federation_client.keys import load_private_key, write_key_pair
 from tests.conftest import Identity
-
-
-@pytest.fixture
-def cli(app, db):
-    runner = app.test_cli_runner()
-
-    def invoke(*args: str, ok: bool = True):
-        result = runner.invoke(args=list(args))
-        assert (result.exit_code == 0) == ok, result.output
-        return result.output
-
-    return invoke
 
 
 def test_member_lifecycle(cli, db):

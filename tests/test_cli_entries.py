@@ -7,23 +7,10 @@ import hashlib
 import json
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import func, select
 
 from federation.entries.models import Entry, EntryIdentifier
 from tests.entries.factories import OCCURRED, entry_payload
-
-
-@pytest.fixture
-def cli(app, db):
-    runner = app.test_cli_runner()
-
-    def invoke(*args: str, ok: bool = True):
-        result = runner.invoke(args=list(args))
-        assert (result.exit_code == 0) == ok, result.output
-        return result
-
-    return invoke
 
 
 def jsonl_row(app, case_ref: str, **identifiers) -> dict:
@@ -32,7 +19,7 @@ def jsonl_row(app, case_ref: str, **identifiers) -> dict:
     return row
 
 
-def test_jsonl_import_hashes_locally_reports_rejects_and_resumes(app, db, cli, make_member, tmp_path):
+def test_jsonl_import_hashes_locally_reports_rejects_and_resumes(app, db, cli_result, make_member, tmp_path):
     make_member("shop-a", roles=["submit"])
     rows = [
         jsonl_row(app, "h1"),
@@ -43,7 +30,7 @@ def test_jsonl_import_hashes_locally_reports_rejects_and_resumes(app, db, cli, m
     path = tmp_path / "cases.jsonl"
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\nnot json\n", encoding="utf-8")
 
-    result = cli("import", str(path), "--member", "shop-a")
+    result = cli_result("import", str(path), "--member", "shop-a")
     assert "created 2, already listed 0, rejected 3" in result.output
     assert "line 2: invalid_row: /identifiers/0: national_id.checksum" in result.output
     assert "line 3: validation_failed: /tier" in result.output
@@ -52,12 +39,12 @@ def test_jsonl_import_hashes_locally_reports_rejects_and_resumes(app, db, cli, m
     h4 = db.session.scalars(select(Entry).where(Entry.case_ref == "h4")).one()
     assert sorted(i.type for i in h4.identifiers) == ["ip", "ip_net", "phone"]
 
-    again = cli("import", str(path), "--member", "shop-a")
+    again = cli_result("import", str(path), "--member", "shop-a")
     assert "created 0, already listed 2, rejected 3" in again.output
     assert db.session.scalar(select(func.count()).select_from(Entry)) == 2
 
 
-def test_csv_import(app, db, cli, make_member, tmp_path):
+def test_csv_import(app, db, cli_result, make_member, tmp_path):
     make_member("shop-a", roles=["submit"])
     path = tmp_path / "cases.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -102,28 +89,28 @@ def test_csv_import(app, db, cli, make_member, tmp_path):
                 OCCURRED.isoformat(),
             ]
         )
-    assert "created 1" in cli("import", str(path), "--member", "shop-a").output
+    assert "created 1" in cli_result("import", str(path), "--member", "shop-a").output
     entry = db.session.scalars(select(Entry)).one()
     assert (entry.category, entry.tier, entry.amount, entry.currency) == ("extortion", 2, Decimal("880"), "CNY")
     assert db.session.scalar(select(func.count()).select_from(EntryIdentifier)) == 2
 
 
-def test_import_for_an_unknown_member_fails(cli, tmp_path):
+def test_import_for_an_unknown_member_fails(cli_result, tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text("{}\n")
-    assert "member_not_found" in cli("import", str(path), "--member", "ghost", ok=False).output
+    assert "member_not_found" in cli_result("import", str(path), "--member", "ghost", ok=False).output
 
 
-def test_export_writes_every_entry_without_hashes(app, db, cli, make_member, tmp_path, client, auth):
+def test_export_writes_every_entry_without_hashes(app, db, cli_result, make_member, tmp_path, client, auth):
     headers = auth.headers(make_member("shop-a", roles=["submit"]))
     for index in range(3):
         client.post("/v1/entries", json=entry_payload(app, f"e{index}", phone=f"1380013800{index}"), headers=headers)
     out = tmp_path / "export.jsonl"
-    cli("export", "--member", "shop-a", "--out", str(out))
+    cli_result("export", "--member", "shop-a", "--out", str(out))
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(line["case_ref"] for line in lines) == ["e0", "e1", "e2"]
     assert all(set(i) == {"type", "key_id"} for line in lines for i in line["identifiers"])
 
 
-def test_purge_command(cli, make_member):
-    assert "expired 0, purged identifiers of 0 entries" in cli("purge").output
+def test_purge_command(cli_result, make_member):
+    assert "expired 0, purged identifiers of 0 entries" in cli_result("purge").output

@@ -219,6 +219,13 @@ def list_own_entries(
     return page, encode_cursor(page[-1].id) if len(rows) > limit else None
 
 
+def end_listing(entry: Entry, state: str, *, reason: str, now: datetime) -> None:
+    """Move an entry to an end state (retracted, expired, delisted): it stops matching at once."""
+    if state not in ENDED_STATES:
+        raise ValueError(f"{state} is not an end state")
+    entry.state, entry.ended_at, entry.end_reason, entry.updated_at = state, now, reason, now
+
+
 def retract(session: Session, member_id: str, ref: str, *, reason: str, now: datetime) -> Entry:
     """The submitter withdraws its entry; it stops matching at once. Retracting twice is a no-op."""
     entry = get_own_entry(session, member_id, ref)
@@ -227,7 +234,7 @@ def retract(session: Session, member_id: str, ref: str, *, reason: str, now: dat
     if entry.state in ENDED_STATES:
         raise Conflict(f"Entry {ref} is already {entry.state}.", code="entry_ended")
     previous = entry.state
-    entry.state, entry.ended_at, entry.end_reason, entry.updated_at = "retracted", now, reason, now
+    end_listing(entry, "retracted", reason=reason, now=now)
     record(
         session,
         "entry:retracted",
@@ -256,7 +263,7 @@ def purge(session: Session, *, now: datetime, actor: str = "system:purge") -> Pu
         session.scalars(select(Entry).where(Entry.state.in_(("active", "suspended")), Entry.expires_at <= now))
     )
     for entry in expiring:
-        entry.state, entry.ended_at, entry.end_reason, entry.updated_at = "expired", now, "term ended", now
+        end_listing(entry, "expired", reason="term ended", now=now)
         record(
             session,
             "entry:expired",
