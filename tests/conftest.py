@@ -239,3 +239,23 @@ def cli_result(app, db):
 def cli(cli_result):
     """Like ``cli_result``, returning the command's output."""
     return lambda *args, ok=True: cli_result(*args, ok=ok).output
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say how many database tests ran on each backend, so a CI log shows PostgreSQL ran."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for backend in BACKENDS:
+                params = report.nodeid.rpartition("[")[2].rstrip("]").split("-")
+                if backend in params and getattr(report, "when", "call") in ("call", "setup"):
+                    if outcome == "passed" and report.when != "call":
+                        continue
+                    counts.setdefault(backend, {}).setdefault(outcome, 0)
+                    counts[backend][outcome] += 1
+    if not counts:
+        return  # nothing ran (e.g. --collect-only)
+    for backend in BACKENDS:
+        figures = counts.get(backend, {})
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(figures.items())) or "none ran"
+        terminalreporter.write_line(f"database backend {backend}: {summary}")
