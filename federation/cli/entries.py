@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from ..api.schemas.entries import EntrySchema, load_submission
 from ..database import utcnow
-from ..entries import importing
+from ..entries import expiry, importing
 from ..entries import service as entries
 from ..entries.rules import Policy
 from ..extensions import db
@@ -72,5 +72,5 @@ def export_command(member_id: str, out) -> None:
 @with_appcontext
 def purge_command() -> None:
     """Expire entries past their term and delete identifier hashes of ended entries (cron-able)."""
-    report = run(lambda: entries.purge(db.session, now=utcnow()))
+    report = run(lambda: expiry.purge(db.session, now=utcnow()))
     click.echo(f"expired {report.expired}, purged identifiers of {report.purged} entries")

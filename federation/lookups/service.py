@@ -1,7 +1,9 @@
 """A lookup, start to finish: hash, match, score, recommend, audit.
 
-One database round trip for the matching whatever the batch size, one insert
-for the audit, and (only for members with a quota) one upsert for usage.
+One database round trip for the matching whatever the batch size; one audit
+row, group-committed with other lookups' by the worker's audit writer
+(``audit.py``) before the answer is returned; and, only for members with a
+quota, one upsert for usage (then the audit row joins that transaction).
 Results name entries by opaque ref and show counts, categories, tiers and
 dates: never which member reported, never evidence.
 """

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from federation.entries import service as entry_service
+from federation.entries import expiry
 from federation.extensions import db as _db
 from federation.lookups.models import LookupRecord
 from federation.members.models import Member
@@ -111,7 +111,7 @@ def test_retracted_and_expired_entries_never_match(client, app, db, reporters):
         evidence=[{"kind": "other", "sha256": "c" * 64, "size": 1, "captured_at": datetime.now(UTC).isoformat()}],
     )
     assert lookup(client, reporters["risk-c"], query(app, OTHER_PHONE)).get_json()["hits"] == 1
-    entry_service.purge(db.session, now=datetime.now(UTC) + timedelta(minutes=2))
+    expiry.purge(db.session, now=datetime.now(UTC) + timedelta(minutes=2))
     db.session.commit()
     assert lookup(client, reporters["risk-c"], query(app, OTHER_PHONE)).get_json()["hits"] == 0
 

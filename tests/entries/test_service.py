@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from federation.api.schemas.entries import load_submission
-from federation.entries import service
+from federation.entries import expiry, service
 from federation.entries.models import Entry, EntryIdentifier
 from federation.entries.rules import Policy
 from federation.events.service import history
@@ -37,7 +37,7 @@ def test_purge_expires_by_term_and_deletes_identifier_hashes(app, db, make_membe
     db.session.commit()
 
     later = ending.expires_at + timedelta(seconds=1)  # past tier 1's 180 days, within tier 2's 365
-    report = service.purge(db.session, now=later)
+    report = expiry.purge(db.session, now=later)
     db.session.commit()
     assert (report.expired, report.purged) == (1, 2)
     states = {e.case_ref: (e.state, e.purged_at is not None) for e in db.session.scalars(select(Entry))}
@@ -49,7 +49,7 @@ def test_purge_expires_by_term_and_deletes_identifier_hashes(app, db, make_membe
         "entry:expired",
         "entry:purged",
     ]
-    assert service.purge(db.session, now=later) == service.PurgeReport(expired=0, purged=0)
+    assert expiry.purge(db.session, now=later) == expiry.PurgeReport(expired=0, purged=0)
 
 
 def test_concurrent_identical_submissions_create_one_entry(app, db, make_member):
