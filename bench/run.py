@@ -10,6 +10,7 @@ Settings (environment):
     BENCH_ROUNDS       measurements per server and scenario, alternating; the median is reported (default 3)
     BENCH_CONNECTIONS  concurrent connections (default 16)
     BENCH_WORKERS, BENCH_THREADS   gunicorn settings for both servers (default 2 and 4)
+    BENCH_WRK_CPU      pin wrk to this CPU (taskset), e.g. 1; default: not pinned
 
 Prints figures and ratios; asserts nothing about time. Load comes from ``wrk`` when
 installed (``apt-get install wrk``), otherwise from a slower Python load generator.
