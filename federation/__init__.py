@@ -24,6 +24,7 @@ def create_app(
 
     from .api import register_blueprints
     from .api.auth import init_auth
+    from .api.entries import init_entries
     from .api.lookups import init_lookups
     from .api.problem_api import ProblemApi
     from .cli import register_commands
@@ -35,6 +36,7 @@ def create_app(
     migrate.init_app(app, db)
     init_auth(app)
     init_identifier_secrets(app)
+    init_entries(app)
     init_lookups(app)
     register_error_handlers(app, rollback=db.session.rollback)
     register_blueprints(ProblemApi(app))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 
 from ..database import utcnow
 from ..entries import service as entries
@@ -28,11 +28,16 @@ blp = Blueprint("entries", __name__, description="Listing confirmed offenders.")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
+def init_entries(app: Flask) -> None:
+    """The submission policy is read from configuration once, not per request."""
+    secrets = app.extensions["federation.identifiers"]
+    app.extensions["federation.entries.policy"] = Policy.from_config(app.config, frozenset(secrets.salts))
+
+
 def _context() -> dict:
-    secrets = current_app.extensions["federation.identifiers"]
     return {
-        "policy": Policy.from_config(current_app.config, frozenset(secrets.salts)),
-        "identifier_secrets": secrets,
+        "policy": current_app.extensions["federation.entries.policy"],
+        "identifier_secrets": current_app.extensions["federation.identifiers"],
         "now": utcnow(),
     }
 

@@ -13,7 +13,6 @@ from ..api.schemas.entries import EntrySchema, load_submission
 from ..database import utcnow
 from ..entries import expiry, importing
 from ..entries import service as entries
-from ..entries.rules import Policy
 from ..extensions import db
 from ..members import service as members
 from .common import run
@@ -29,7 +28,7 @@ def import_command(path: Path, member_id: str, fmt: str | None) -> None:
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
     run(lambda: members.get_member(db.session, member_id))
     secrets = current_app.extensions["federation.identifiers"]
-    policy = Policy.from_config(current_app.config, frozenset(secrets.salts))
+    policy = current_app.extensions["federation.entries.policy"]
     with click.progressbar(length=importing.count_rows(path, fmt), label=f"importing {path.name}") as bar:
         report = importing.import_rows(
             db.session,
