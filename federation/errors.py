@@ -31,6 +31,11 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger(__name__)
 
 
+def field_error(pointer: str, detail: str, location: str = "json") -> dict[str, str]:
+    """One ``errors`` item of a problem: where (JSON Pointer into ``location``) and what."""
+    return {"location": location, "pointer": pointer, "detail": detail}
+
+
 class FederationError(Exception):
     """Base of every domain error: a status, a stable code and a human detail."""
 
@@ -137,7 +142,7 @@ def flatten_messages(messages: Mapping[str, Any]) -> list[dict[str, Any]]:
     flat: list[dict[str, Any]] = []
     for location, tree in messages.items():
         for pointer, detail in _walk(tree, ""):
-            flat.append({"location": location, "pointer": pointer or "/", "detail": detail})
+            flat.append(field_error(pointer or "/", detail, location))
     return flat
 
 

@@ -7,7 +7,7 @@ from flask import Flask, current_app, request
 from ..database import utcnow
 from ..entries import service as entries
 from ..entries.rules import Policy
-from ..errors import ValidationFailed
+from ..errors import ValidationFailed, field_error
 from ..extensions import db
 from .auth import current_principal, requires
 from .parsing import Blueprint
@@ -47,7 +47,7 @@ def _idempotency_key() -> str | None:
     if key is not None and not 1 <= len(key) <= 128:
         raise ValidationFailed(
             "Idempotency-Key is 1 to 128 characters.",
-            errors=[{"location": "headers", "pointer": f"/{IDEMPOTENCY_HEADER}", "detail": "1 to 128 characters."}],
+            errors=[field_error(f"/{IDEMPOTENCY_HEADER}", "1 to 128 characters.", location="headers")],
         )
     return key
 
@@ -63,7 +63,7 @@ def submit(submission):
     if submission.case_ref is None and key is None:
         raise ValidationFailed(
             "Give a case_ref or an Idempotency-Key header.",
-            errors=[{"location": "json", "pointer": "/case_ref", "detail": "Required without an Idempotency-Key."}],
+            errors=[field_error("/case_ref", "Required without an Idempotency-Key.")],
         )
     outcome = entries.submit(db.session, current_principal().member_id, submission, idempotency_key=key, **_context())
     db.session.commit()

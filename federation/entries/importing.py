@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, ValidationFailed, field_error
 from ..identifiers import PRIMARY_TYPES, InvalidIdentifier, hash_all
 from ..identifiers.secrets import IdentifierSecrets
 from . import rules, service
@@ -82,9 +82,7 @@ def _hash_raw(pairs: list[tuple[str, str]], secrets: IdentifierSecrets) -> list[
         try:
             hashed += [h.as_dict() for h in hash_all(type_, raw, secrets.current_salt, secrets.current_key_id)]
         except InvalidIdentifier as error:  # the message never holds the raw value
-            errors.append(
-                {"location": "row", "pointer": f"/identifiers/{index}", "detail": f"{error.code}: {error.reason}"}
-            )
+            errors.append(field_error(f"/identifiers/{index}", f"{error.code}: {error.reason}", location="row"))
     if errors:
         raise RowError(errors)
     return hashed
@@ -97,7 +95,7 @@ def _jsonl_payload(row: dict[str, Any], secrets: IdentifierSecrets) -> dict[str,
     elif isinstance(raw, list):  # [{"type": "phone", "value": "138..."}]
         pairs = [(str(item.get("type")), item.get("value")) for item in raw if isinstance(item, dict)]
     else:
-        raise RowError([{"location": "row", "pointer": "/identifiers", "detail": "Give raw identifiers."}])
+        raise RowError([field_error("/identifiers", "Give raw identifiers.", location="row")])
     payload = {key: value for key, value in row.items() if key != "identifiers"}
     if isinstance(payload.get("amount"), str | int | float):
         payload["amount"] = {"value": str(payload["amount"]), "currency": payload.pop("currency", "CNY")}
@@ -160,7 +158,7 @@ def import_rows(
     for done, (line, row) in enumerate(rows, start=1):
         try:
             if row is None:
-                raise RowError([{"location": "row", "pointer": "/", "detail": "Not a JSON object."}])
+                raise RowError([field_error("/", "Not a JSON object.", location="row")])
             submission = validate(row_to_payload(row, fmt, identifier_secrets))
             outcome = service.submit(
                 session, member_id, submission, policy=policy, identifier_secrets=identifier_secrets, now=now
@@ -170,7 +168,7 @@ def import_rows(
         except ValidationFailed as error:
             report.reject(line, error.code, error.errors or [])
         except Conflict as error:
-            report.reject(line, error.code, [{"location": "row", "pointer": "/case_ref", "detail": error.detail}])
+            report.reject(line, error.code, [field_error("/case_ref", error.detail, location="row")])
         else:
             report.created += outcome.created
             report.existing += not outcome.created

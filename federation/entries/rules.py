@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ..errors import field_error
+
 #: Tolerated clock difference when judging "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
 #: Something that looks like an e-mail address or a phone/ID number.
@@ -101,7 +103,7 @@ def problems(submission: Submission, policy: Policy, now: datetime) -> list[dict
     found: list[dict[str, str]] = []
 
     def problem(pointer: str, detail: str) -> None:
-        found.append({"location": "json", "pointer": pointer, "detail": detail})
+        found.append(field_error(pointer, detail))
 
     seen: set[tuple[str, str]] = set()
     for index, identifier in enumerate(submission.identifiers):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed, field_error
 from ..events.service import record
 from ..identifiers.secrets import IdentifierSecrets
 from . import rules
@@ -180,7 +180,7 @@ def decode_cursor(cursor: str) -> int:
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed(
             "Malformed cursor.",
-            errors=[{"location": "query", "pointer": "/cursor", "detail": "Use the next_cursor of a previous page."}],
+            errors=[field_error("/cursor", "Use the next_cursor of a previous page.", location="query")],
         ) from None
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed, field_error
 from ..events.service import record
 from .models import RuleDocument
 
@@ -53,7 +53,7 @@ def publish(session: Session, document: dict[str, Any], *, actor: str, now: date
     if problems:
         raise ValidationFailed(
             "The rule document is incomplete.",
-            errors=[{"location": "file", "pointer": pointer, "detail": detail} for pointer, detail in problems],
+            errors=[field_error(pointer, detail, location="file") for pointer, detail in problems],
         )
     if session.scalars(select(RuleDocument).where(RuleDocument.version == version)).first():
         raise Conflict(

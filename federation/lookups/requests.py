@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ValidationFailed
+from ..errors import ValidationFailed, field_error
 from ..identifiers import HASH_PATTERN, IDENTIFIER_TYPES, KEY_ID_PATTERN
 
 PURPOSES = ("complaint_intake", "account_review", "order_screening")
@@ -40,17 +40,17 @@ def parse_lookup(body: Any) -> LookupRequest:
     if not isinstance(body, dict):
         raise ValidationFailed(
             "The body must be a JSON object.",
-            errors=[{"location": "json", "pointer": "/", "detail": "Expected an object."}],
+            errors=[field_error("/", "Expected an object.")],
         )
     errors: list[dict[str, str]] = []
     for unknown in sorted(set(body) - {"purpose", "identifiers"}):
-        errors.append(_error(f"/{unknown}", "Unknown field."))
+        errors.append(field_error(f"/{unknown}", "Unknown field."))
     purpose = body.get("purpose")
     if purpose not in PURPOSES:
-        errors.append(_error("/purpose", f"Must be one of: {', '.join(PURPOSES)}."))
+        errors.append(field_error("/purpose", f"Must be one of: {', '.join(PURPOSES)}."))
     raw_items = body.get("identifiers")
     if not isinstance(raw_items, list) or not 1 <= len(raw_items) <= MAX_IDENTIFIERS:
-        errors.append(_error("/identifiers", f"A list of 1 to {MAX_IDENTIFIERS} identifiers."))
+        errors.append(field_error("/identifiers", f"A list of 1 to {MAX_IDENTIFIERS} identifiers."))
         raw_items = []
     items: list[QueryItem] = []
     append, match_hash, match_key, types = items.append, HASH_PATTERN.fullmatch, KEY_ID_PATTERN.fullmatch, _TYPES
@@ -77,22 +77,20 @@ def parse_lookup(body: Any) -> LookupRequest:
     return LookupRequest(purpose=purpose, items=items)
 
 
-def _error(pointer: str, detail: str) -> dict[str, str]:
-    return {"location": "json", "pointer": pointer, "detail": detail}
-
-
 def _item_errors(index: int, item: Any) -> list[dict[str, str]]:
     if not isinstance(item, dict):
-        return [_error(f"/identifiers/{index}", "Expected an object.")]
+        return [field_error(f"/identifiers/{index}", "Expected an object.")]
     found = []
     type_, hash_, key_id, subject = item.get("type"), item.get("hash"), item.get("key_id"), item.get("subject")
     if type_ not in _TYPES:
-        found.append(_error(f"/identifiers/{index}/type", f"Must be one of: {', '.join(IDENTIFIER_TYPES)}."))
+        found.append(field_error(f"/identifiers/{index}/type", f"Must be one of: {', '.join(IDENTIFIER_TYPES)}."))
     if not isinstance(hash_, str) or not HASH_PATTERN.fullmatch(hash_):
-        found.append(_error(f"/identifiers/{index}/hash", "A hash is 64 lowercase hex digits."))
+        found.append(field_error(f"/identifiers/{index}/hash", "A hash is 64 lowercase hex digits."))
     if not isinstance(key_id, str) or not KEY_ID_PATTERN.fullmatch(key_id):
-        found.append(_error(f"/identifiers/{index}/key_id", "Not a valid key id."))
+        found.append(field_error(f"/identifiers/{index}/key_id", "Not a valid key id."))
     if subject is not None and (not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT_LENGTH):
-        found.append(_error(f"/identifiers/{index}/subject", f"A label of 1 to {MAX_SUBJECT_LENGTH} characters."))
-    found.extend(_error(f"/identifiers/{index}/{unknown}", "Unknown field.") for unknown in sorted(set(item) - _FIELDS))
+        found.append(field_error(f"/identifiers/{index}/subject", f"A label of 1 to {MAX_SUBJECT_LENGTH} characters."))
+    found.extend(
+        field_error(f"/identifiers/{index}/{unknown}", "Unknown field.") for unknown in sorted(set(item) - _FIELDS)
+    )
     return found

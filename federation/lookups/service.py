@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ..errors import TooManyRequests, ValidationFailed
+from ..errors import TooManyRequests, ValidationFailed, field_error
 from ..identifiers.secrets import IdentifierSecrets
 from .actions import Ladder, Recommendation, Strike, recommend
 from .matching import fetch_matches
@@ -58,10 +58,7 @@ def lookup(
     if unknown:
         raise ValidationFailed(
             "Unknown salt key ids; see errors.",
-            errors=[
-                {"location": "json", "pointer": f"/identifiers/{i}/key_id", "detail": "Unknown salt key id."}
-                for i in unknown[:100]
-            ],
+            errors=[field_error(f"/identifiers/{i}/key_id", "Unknown salt key id.") for i in unknown[:100]],
         )
     quota = daily_quota if daily_quota is not None else context.default_daily_quota
     if quota is not None:

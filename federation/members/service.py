@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed, field_error
 from ..events.service import record
 from .assertions import AssertionKey
 from .keys import load_public_key, parse_public_key
@@ -25,7 +25,7 @@ KID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def _field_error(pointer: str, detail: str) -> ValidationFailed:
-    return ValidationFailed(detail, errors=[{"location": "json", "pointer": pointer, "detail": detail}])
+    return ValidationFailed(detail, errors=[field_error(pointer, detail)])
 
 
 def normalize_roles(roles: Iterable[str]) -> str:
