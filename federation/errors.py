@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, current_app, json
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_TYPE_PREFIX = "urn:blacklist-federation:problem:"
@@ -186,21 +186,29 @@ def handle_unexpected_error(error: Exception) -> Response:
     return problem_response(500, "internal_error", "The server failed to handle the request.")
 
 
-def register_error_handlers(app: Flask, *, rollback: Callable[[], None]) -> None:
-    """HTTP exceptions are handled by :class:`ProblemApi`; these cover the rest.
+def roll_back_failed_request() -> None:
+    """Roll the database session back before any error response.
 
-    Every error response first rolls the database session back, so nothing a
-    failed request wrote can ride along with a later commit on the same session.
+    Every error path calls this, so nothing a failed request wrote can ride
+    along with a later commit on the same session. The rollback itself is
+    registered by :func:`register_error_handlers`.
     """
+    rollback = current_app.extensions.get("federation.rollback")
+    if rollback is not None:
+        rollback()
+
+
+def register_error_handlers(app: Flask, *, rollback: Callable[[], None]) -> None:
+    """HTTP exceptions are handled by :class:`ProblemApi`; these cover the rest."""
+    app.extensions["federation.rollback"] = rollback
 
     def federation_error(error: FederationError) -> Response:
-        rollback()
+        roll_back_failed_request()
         return handle_federation_error(error)
 
     def unexpected_error(error: Exception) -> Response:
-        rollback()
+        roll_back_failed_request()
         return handle_unexpected_error(error)
 
     app.register_error_handler(FederationError, federation_error)
     app.register_error_handler(Exception, unexpected_error)
-    app.extensions["federation.rollback"] = rollback

@@ -8,11 +8,11 @@ OpenAPI document describes the same shape through ``ERROR_SCHEMA``.
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from ..errors import problem_from_http_exception
+from ..errors import problem_from_http_exception, roll_back_failed_request
 
 
 class FieldErrorSchema(ma.Schema):
@@ -36,7 +36,5 @@ class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:
-        rollback = current_app.extensions.get("federation.rollback")
-        if rollback is not None:
-            rollback()
+        roll_back_failed_request()
         return problem_from_http_exception(error)
