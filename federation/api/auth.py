@@ -40,6 +40,8 @@ class Principal:
 @dataclass
 class AuthState:
     key_set: SigningKeySet
+    #: Where the key set lives, for ``federation signing-keys`` to rotate.
+    key_set_path: Path
     cache: VerifiedTokenCache
     issuer: str
     redis: Any = None
@@ -56,7 +58,11 @@ def init_auth(app: Flask) -> None:
 
         redis_client = redis.Redis.from_url(app.config["REDIS_URL"])
     app.extensions["federation.auth"] = AuthState(
-        key_set=load_or_create(path), cache=VerifiedTokenCache(), issuer=app.config["ISSUER"], redis=redis_client
+        key_set=load_or_create(path),
+        key_set_path=path,
+        cache=VerifiedTokenCache(),
+        issuer=app.config["ISSUER"],
+        redis=redis_client,
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 from flask import current_app
@@ -46,11 +45,7 @@ def signing_keys(action) -> None:
     Restart (or HUP) the server after a change; wait 15 minutes between rotate
     and retire so tokens signed by the old key run out first.
     """
-    path = Path(current_app.config.get("SIGNING_KEYS_FILE") or Path(current_app.instance_path) / "signing-keys.json")
-    key_set = (
-        current_app.extensions["federation.auth"].key_set
-        if action == "show"
-        else rotate(path, retire=action == "retire")
-    )
+    auth = current_app.extensions["federation.auth"]
+    key_set = auth.key_set if action == "show" else rotate(auth.key_set_path, retire=action == "retire")
     json.dump(key_set.jwks(), sys.stdout, indent=1)
     click.echo()

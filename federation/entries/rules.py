@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -88,9 +89,14 @@ class Policy:
     def from_config(cls, config: dict[str, Any], known_key_ids: frozenset[str]) -> Policy:
         return cls(
             ttl_days={int(tier): int(days) for tier, days in config["TIER_TTL_DAYS"].items()},
-            police_thresholds={cur: Decimal(str(v)) for cur, v in config["POLICE_REFERRAL_THRESHOLDS"].items()},
+            police_thresholds=police_thresholds(config),
             known_key_ids=known_key_ids,
         )
+
+
+def police_thresholds(config: Mapping[str, Any]) -> dict[str, Decimal]:
+    """``POLICE_REFERRAL_THRESHOLDS`` as Decimals: tier 3 listings and the ladder read the same figures."""
+    return {currency: Decimal(str(value)) for currency, value in dict(config["POLICE_REFERRAL_THRESHOLDS"]).items()}
 
 
 def expires_at(submission: Submission, policy: Policy) -> datetime:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from ..entries.rules import police_thresholds
+
 
 @dataclass(frozen=True, slots=True)
 class Ladder:
@@ -34,12 +36,11 @@ class Ladder:
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> Ladder:
-        thresholds = config.get("POLICE_REFERRAL_THRESHOLDS") or {}
         return cls(
             strike_threshold=float(config.get("STRIKE_THRESHOLD", 0.6)),
             review_threshold=float(config.get("REVIEW_THRESHOLD", 0.2)),
             freeze_days=int(config.get("FREEZE_DAYS", 15)),
-            police_thresholds={cur: Decimal(str(v)) for cur, v in dict(thresholds).items()},
+            police_thresholds=police_thresholds(config),
         )
 
 
