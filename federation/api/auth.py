@@ -20,7 +20,7 @@ from flask import Flask, current_app, g, request
 from ..database import utcnow
 from ..errors import Forbidden, Unauthorized
 from ..extensions import db
-from ..members import service as members
+from ..members.access import AccessCache, signal_for, watch_member_changes
 from ..members.replay import DatabaseReplayStore, RedisReplayStore, ReplayStore
 from ..members.signing import SigningKeySet, load_or_create
 from ..members.tokens import InvalidToken, VerifiedTokenCache, verify_access_token
@@ -43,6 +43,8 @@ class AuthState:
     #: Where the key set lives, for ``federation signing-keys`` to rotate.
     key_set_path: Path
     cache: VerifiedTokenCache
+    #: Members' status and roles per worker, invalidated on change (``members/access.py``).
+    access: AccessCache
     issuer: str
     redis: Any = None
 
@@ -57,10 +59,15 @@ def init_auth(app: Flask) -> None:
         import redis
 
         redis_client = redis.Redis.from_url(app.config["REDIS_URL"])
+    with app.app_context():
+        signal = signal_for(db.engine)
+        if signal is not None:
+            watch_member_changes(db.engine, signal)
     app.extensions["federation.auth"] = AuthState(
         key_set=load_or_create(path),
         key_set_path=path,
         cache=VerifiedTokenCache(),
+        access=AccessCache(signal),
         issuer=app.config["ISSUER"],
         redis=redis_client,
     )
@@ -89,17 +96,18 @@ def authenticate(scopes: tuple[str, ...]) -> Principal:
             error.headers["WWW-Authenticate"] = f'{REALM}, error="invalid_token"'
             raise
         state.cache.put(token, claims)
-    status, roles, quota = members.access_of(db.session, claims.member_id) or ("missing", frozenset(), None)
+    access = state.access.get(db.session, claims.member_id)
+    status = access.status if access is not None else "missing"
     if status != "active":
         raise Forbidden(f"Member {claims.member_id} is {status}.", code=f"member_{status}")
-    granted = claims.scopes & roles
+    granted = claims.scopes & access.roles
     if scopes and not granted & set(scopes):
         raise Forbidden(
             f"This needs the {' or '.join(scopes)} scope.",
             code="insufficient_scope",
             headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{" ".join(scopes)}"'},
         )
-    return Principal(member_id=claims.member_id, scopes=granted, daily_lookup_quota=quota)
+    return Principal(member_id=claims.member_id, scopes=granted, daily_lookup_quota=access.daily_lookup_quota)
 
 
 def requires(*scopes: str) -> Callable:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Response, current_app, json, request
+import orjson
+from flask import Flask, Response, current_app, request
 
 from ..database import utcnow
 from ..extensions import db
@@ -41,16 +42,18 @@ def init_lookups(app: Flask) -> None:
 def lookup():
     """Match up to 1,000 identifiers; confidence, factors and the recommended action per identifier and subject."""
     principal = current_principal()
-    result = lookups.lookup(
-        db.session,
-        principal.member_id,
-        parse_lookup(read_json_body(request)),
-        context=current_app.extensions["federation.lookups"],
-        now=utcnow(),
-        daily_quota=principal.daily_lookup_quota,
-    )
-    db.session.commit()
-    return Response(json.dumps(result), mimetype="application/json")  # built as dicts: no schema dump
+    query = parse_lookup(read_json_body(request))
+    with db.engine.connect() as connection:  # Core, not the ORM session: nothing here is an object
+        result = lookups.lookup(
+            connection,
+            principal.member_id,
+            query,
+            context=current_app.extensions["federation.lookups"],
+            now=utcnow(),
+            daily_quota=principal.daily_lookup_quota,
+        )
+        connection.commit()
+    return Response(orjson.dumps(result), mimetype="application/json")  # built as dicts: no schema dump
 
 
 @blp.route("/v1/lookups/stats")

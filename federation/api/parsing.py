@@ -7,11 +7,11 @@ instead, and a missing body a 422 naming the body itself.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import flask
 import marshmallow as ma
+import orjson
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort
@@ -38,8 +38,8 @@ def read_json_body(req: flask.Request) -> Any:
     """
     _check_json_body(req)
     try:
-        return json.loads(req.get_data(cache=False))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        return orjson.loads(req.get_data(cache=False))
+    except orjson.JSONDecodeError:
         abort(400, messages={"json": ["Invalid JSON body."]})
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..errors import TooManyRequests, ValidationFailed, field_error
@@ -45,7 +46,7 @@ class LookupContext:
 
 
 def lookup(
-    session: Session,
+    connection: Connection,
     member_id: str,
     request: LookupRequest,
     *,
@@ -62,10 +63,9 @@ def lookup(
         )
     quota = daily_quota if daily_quota is not None else context.default_daily_quota
     if quota is not None:
-        _charge(session, member_id, len(request.items), quota, now)
+        _charge(connection, member_id, len(request.items), quota, now)
     stored = [secrets.stored_hash(item.key_id, item.type, item.hash) for item in request.items]
     rows_by_hash: dict[bytes, list[Any]] = defaultdict(list)
-    connection = session.connection()
     for row in fetch_matches(connection, list(set(stored)), now):
         rows_by_hash[row.stored_hash].append(row)
 
@@ -101,18 +101,18 @@ def lookup(
     }
 
 
-def _charge(session: Session, member_id: str, count: int, quota: int, now: datetime) -> None:
+def _charge(connection: Connection, member_id: str, count: int, quota: int, now: datetime) -> None:
     """Count the identifiers against today's quota in one atomic upsert; over quota, refuse.
 
     The refusal rolls the whole request back, the charge included.
     """
-    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     statement = dialect_insert(LookupUsage).values(member_id=member_id, day=now.date(), requests=1, identifiers=count)
     statement = statement.on_conflict_do_update(
         index_elements=[LookupUsage.member_id, LookupUsage.day],
         set_={"requests": LookupUsage.requests + 1, "identifiers": LookupUsage.identifiers + count},
     ).returning(LookupUsage.identifiers)
-    used = session.execute(statement).scalar_one()
+    used = connection.execute(statement).scalar_one()
     if used > quota:
         raise TooManyRequests(
             f"Daily lookup quota of {quota} identifiers reached ({used - count} used).",

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from ..errors import BadRequest, Forbidden
 from .assertions import ASSERTION_TYPE, InvalidClient, verify_client_assertion
 from .replay import ReplayStore
-from .service import access_of, assertion_keys
+from .access import read_access
+from .service import assertion_keys
 from .signing import SigningKeySet
 from .tokens import ACCESS_TOKEN_TTL, issue_access_token
 
@@ -46,10 +47,11 @@ def grant_client_credentials(
     )
     if form.get("client_id") and form["client_id"] != verified.member_id:
         raise InvalidClient("client_id does not match the assertion's issuer.")
-    status, roles, _ = access_of(session, verified.member_id) or ("missing", frozenset(), None)
+    access = read_access(session, verified.member_id)
+    status = access.status if access is not None else "missing"
     if status != "active":
         raise Forbidden(f"Member {verified.member_id} is {status}.", code=f"member_{status}")
-    scopes = _granted_scopes(form.get("scope"), roles)
+    scopes = _granted_scopes(form.get("scope"), access.roles)
     if not replay_store.claim(verified.member_id, verified.jti, verified.expires_at, now):
         raise InvalidClient("That client assertion was already used (jti replay).", code="assertion_replayed")
     token, _ = issue_access_token(key_set, issuer=issuer, member_id=verified.member_id, scopes=scopes, now=now)

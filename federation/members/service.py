@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -182,15 +182,3 @@ def assertion_keys(session: Session, member_id: str) -> list[AssertionKey]:
         select(MemberKey).where(MemberKey.member_id == member_id).where(MemberKey.revoked_at.is_(None))
     )
     return [AssertionKey(kid=row.kid, alg=row.alg, public_key=load_public_key(row.public_jwk)) for row in rows]
-
-
-_ACCESS = select(Member.status, Member.roles, Member.daily_lookup_quota).where(Member.id == bindparam("member_id"))
-
-
-def access_of(session: Session, member_id: str) -> tuple[str, frozenset[str], int | None] | None:
-    """A member's current status, roles and lookup quota: read on every authenticated request.
-
-    A prebuilt Core statement: this runs on every request, the hot path included.
-    """
-    row = session.connection().execute(_ACCESS, {"member_id": member_id}).first()
-    return None if row is None else (row.status, frozenset(row.roles.split()), row.daily_lookup_quota)
