@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest, Forbidden
+from .access import read_access
 from .assertions import ASSERTION_TYPE, InvalidClient, verify_client_assertion
 from .replay import ReplayStore
-from .access import read_access
 from .service import assertion_keys
 from .signing import SigningKeySet
 from .tokens import ACCESS_TOKEN_TTL, issue_access_token
