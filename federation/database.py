@@ -62,4 +62,5 @@ def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA mmap_size=1073741824")
         cursor.close()
