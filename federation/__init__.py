@@ -24,6 +24,7 @@ def create_app(
 
     from .api import register_blueprints
     from .api.auth import init_auth
+    from .api.disputes import init_disputes
     from .api.entries import init_entries
     from .api.lookups import init_lookups
     from .api.problem_api import ProblemApi
@@ -38,6 +39,7 @@ def create_app(
     init_identifier_secrets(app)
     init_entries(app)
     init_lookups(app)
+    init_disputes(app)
     register_error_handlers(app, rollback=db.session.rollback)
     register_blueprints(ProblemApi(app))
     register_commands(app)

@@ -57,6 +57,23 @@ class Config:
     FREEZE_DAYS = 15
     #: Identifiers a member may look up per UTC day unless its own quota says otherwise; None: no limit.
     LOOKUP_DAILY_QUOTA: int | None = None
+    #: Due process (docs/disputes.md): days a submitter has to answer a dispute before its entry is
+    #: suspended, and days a reviewer has to decide a dispute or appeal after receipt.
+    DISPUTE_RESPONSE_DAYS = 14
+    REVIEW_DECISION_DAYS = 30
+    #: Public appeals: per client address per hour, per identifier per day, the window in which a
+    #: repeat appeal needs new evidence, and how many identifiers one appeal may name.
+    APPEAL_RATE_PER_ADDRESS_HOURLY = 5
+    APPEAL_RATE_PER_IDENTIFIER_DAILY = 3
+    APPEAL_REPEAT_DAYS = 90
+    APPEAL_MAX_IDENTIFIERS = 5
+    #: Evidence files an appellant may upload, each at most this big; ``None`` folder:
+    #: ``<instance>/appeal-files``.
+    APPEAL_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    APPEAL_UPLOAD_DIR: str | None = None
+    #: Fernet key that encrypts appellants' contact addresses; ``None``: ``<instance>/contact.key``,
+    #: generated on first start.
+    CONTACT_KEY: str | None = None
     #: Log SQL statements (never in production: statements carry hashes).
     SQL_ECHO = False
 

@@ -5,13 +5,17 @@ schema on the metadata, whatever the app happened to import so far.
 """
 
 from .database import Base
+from .disputes.models import Appeal, AppealIdentifier, Dispute
 from .entries.models import Entry, EntryIdentifier, Evidence
 from .events.models import Event
 from .lookups.models import LookupRecord, LookupUsage, RuleDocument
 from .members.models import Member, MemberKey, SpentAssertion
 
 __all__ = [
+    "Appeal",
+    "AppealIdentifier",
     "Base",
+    "Dispute",
     "Entry",
     "EntryIdentifier",
     "Event",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import entries, health, lookups, members, oauth, salts
+from . import appeals, disputes, entries, health, lookups, members, oauth, salts
 
 
 def register_blueprints(api: Api) -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    for module in (health, oauth, members, salts, entries, lookups):
+    for module in (health, oauth, members, salts, entries, lookups, disputes, appeals):
         api.register_blueprint(module.blp)
 
 

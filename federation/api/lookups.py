@@ -26,6 +26,7 @@ def init_lookups(app: Flask) -> None:
     """Scoring model and ladder are read from configuration once, not per request."""
     with app.app_context():
         writer = AuditWriter(db.engine)
+        app.extensions["federation.lookups.read_engine"] = db.engine.execution_options(isolation_level="AUTOCOMMIT")
     app.extensions["federation.lookups"] = lookups.LookupContext(
         model=ScoringModel.from_config(app.config),
         ladder=Ladder.from_config(app.config),
@@ -43,14 +44,15 @@ def lookup():
     """Match up to 1,000 identifiers; confidence, factors and the recommended action per identifier and subject."""
     principal = current_principal()
     query = parse_lookup(read_json_body(request))
-    with db.engine.connect() as connection:  # Core, not the ORM session: nothing here is an object
+    context = current_app.extensions["federation.lookups"]
+    quota = principal.daily_lookup_quota if principal.daily_lookup_quota is not None else context.default_daily_quota
+    # Core, not the ORM session: nothing here is an object. Without a quota to charge the lookup
+    # only reads (its audit row goes to the audit writer): autocommit spares PostgreSQL the
+    # BEGIN and COMMIT round trips around the one query.
+    engine = db.engine if quota is not None else current_app.extensions["federation.lookups.read_engine"]
+    with engine.connect() as connection:
         result = lookups.lookup(
-            connection,
-            principal.member_id,
-            query,
-            context=current_app.extensions["federation.lookups"],
-            now=utcnow(),
-            daily_quota=principal.daily_lookup_quota,
+            connection, principal.member_id, query, context=context, now=utcnow(), daily_quota=quota
         )
         connection.commit()
     return Response(orjson.dumps(result), mimetype="application/json")  # built as dicts: no schema dump

@@ -1,0 +1,137 @@
+"""Wire shapes of disputes and appeals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+
+from ...disputes.appeals import APPEALABLE_TYPES, DECISIONS
+from ...disputes.models import ANSWERS
+from ...entries.models import EVIDENCE_KINDS
+from ...identifiers import HASH_PATTERN
+
+LANGUAGES = ("zh-CN", "en")
+
+
+class DigestSchema(ma.Schema):
+    """A piece of evidence by its digest; the file stays with whoever holds it."""
+
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(EVIDENCE_KINDS))
+    sha256 = ma.fields.String(
+        required=True, validate=ma.validate.Regexp(HASH_PATTERN, error="A SHA-256 digest is 64 lowercase hex digits.")
+    )
+    size = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=10 * 2**30))
+
+
+def _evidence(required: bool = False) -> ma.fields.List:
+    if required:
+        return ma.fields.List(ma.fields.Nested(DigestSchema), required=True, validate=ma.validate.Length(min=1, max=20))
+    return ma.fields.List(ma.fields.Nested(DigestSchema), load_default=list, validate=ma.validate.Length(max=20))
+
+
+class DisputeFileSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=10, max=2000))
+    evidence = _evidence()
+
+
+class DisputeAnswerSchema(ma.Schema):
+    answer = ma.fields.String(required=True, validate=ma.validate.OneOf(ANSWERS))
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+    evidence = _evidence()
+
+    @ma.validates_schema
+    def _uphold_needs_evidence(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("answer") == "uphold" and not data.get("evidence"):
+            raise ma.ValidationError("Keeping a listing needs evidence.", field_name="evidence")
+
+
+class DisputeDecisionSchema(ma.Schema):
+    outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(("upheld", "rejected")))
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+
+
+class DisputeQuerySchema(ma.Schema):
+    role = ma.fields.String(load_default="submitter", validate=ma.validate.OneOf(("submitter", "filer", "reviewer")))
+    open = ma.fields.Boolean(load_default=False)
+
+
+class DisputeSchema(ma.Schema):
+    """A dispute as its parties see it: never who listed the entry, never who disputed it."""
+
+    ref = ma.fields.String()
+    entry = ma.fields.Function(lambda d: d.entry.ref)
+    origin = ma.fields.Function(lambda d: "appeal" if d.appeal_id else "member")
+    state = ma.fields.String()
+    reason = ma.fields.String()
+    evidence = ma.fields.List(ma.fields.Dict())
+    respond_by = ma.fields.AwareDateTime()
+    decide_by = ma.fields.AwareDateTime()
+    answer = ma.fields.String(allow_none=True)
+    answer_note = ma.fields.String(allow_none=True)
+    answer_evidence = ma.fields.List(ma.fields.Dict(), allow_none=True)
+    answered_at = ma.fields.AwareDateTime(allow_none=True)
+    entry_suspended_at = ma.fields.AwareDateTime(attribute="suspended_entry_at", allow_none=True)
+    outcome = ma.fields.String(allow_none=True)
+    decided_by = ma.fields.String(allow_none=True)
+    decision_reason = ma.fields.String(allow_none=True)
+    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+class ReviewerDisputeSchema(DisputeSchema):
+    """Reviewers see both parties."""
+
+    filed_by = ma.fields.String(allow_none=True)
+    submitted_by = ma.fields.Function(lambda d: d.entry.member_id)
+    appeal = ma.fields.Function(lambda d: d.appeal.ref if d.appeal else None)
+
+
+class RawIdentifierSchema(ma.Schema):
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf(APPEALABLE_TYPES))
+    value = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=256))
+
+
+class AppealSchema(ma.Schema):
+    identifiers = ma.fields.List(
+        ma.fields.Nested(RawIdentifierSchema), required=True, validate=ma.validate.Length(min=1, max=5)
+    )
+    statement = ma.fields.String(required=True, validate=ma.validate.Length(min=20, max=4000))
+    contact = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=200))
+    evidence = _evidence(required=True)
+    language = ma.fields.String(load_default="zh-CN", validate=ma.validate.OneOf(LANGUAGES))
+
+    @ma.validates("evidence")
+    def _id_video(self, value: list[dict[str, Any]], **_: Any) -> None:
+        if not any(item["kind"] == "id_video" for item in value):
+            raise ma.ValidationError("Include the digest of a handheld-ID video (kind id_video).")
+
+
+class AppealReceiptSchema(ma.Schema):
+    appeal = ma.fields.String(attribute="appeal.ref")
+    status_token = ma.fields.String()
+    state = ma.fields.String(attribute="appeal.state")
+
+
+class AppealStatusSchema(ma.Schema):
+    """What an appellant sees: progress, deadline, decision. Never what matched."""
+
+    appeal = ma.fields.String(attribute="ref")
+    state = ma.fields.String()
+    received_at = ma.fields.AwareDateTime(attribute="created_at")
+    decide_by = ma.fields.AwareDateTime()
+    decided_at = ma.fields.AwareDateTime(allow_none=True)
+    decision_reason = ma.fields.String(allow_none=True)
+
+
+class ReviewerAppealSchema(AppealStatusSchema):
+    statement = ma.fields.String()
+    evidence = ma.fields.List(ma.fields.Dict())
+    language = ma.fields.String()
+    decided_by = ma.fields.String(allow_none=True)
+    disputes = ma.fields.Function(lambda a: [d.ref for d in a.disputes])
+
+
+class AppealDecisionSchema(ma.Schema):
+    decision = ma.fields.String(required=True, validate=ma.validate.OneOf(DECISIONS))
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))

@@ -1,0 +1,1 @@
+"""Due process: member disputes, public appeals, their deadlines and decisions."""

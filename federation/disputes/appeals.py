@@ -1,0 +1,269 @@
+"""Public delisting appeals: filed without credentials, and never an oracle.
+
+Anyone may claim an identifier is theirs, so the answer to an appeal must not
+say whether it is listed. Filing therefore does the same work either way:
+normalise, key-hash, check limits, store, answer 202 with an id and a status
+token. Matching against the list happens afterwards, in ``federation tick``
+(``match_received``), and every appeal then moves to ``under_review`` whether
+or not anything matched; ``closed_no_match`` is said only by a reviewer.
+
+The raw identifiers are normalised, hashed and dropped inside
+:func:`file_appeal`; only keyed hashes are stored (``AppealIdentifier``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..entries.models import Entry, EntryIdentifier
+from ..errors import Conflict, NotFound, TooManyRequests, ValidationFailed, field_error
+from ..events.service import record
+from ..identifiers import InvalidIdentifier, hash_normalized, normalize
+from ..identifiers.secrets import IdentifierSecrets
+from . import service as disputes
+from .contact import ContactBox
+from .models import APPEAL_OPEN_STATES, Appeal, AppealIdentifier
+from .service import Deadlines, new_ref
+
+#: Appeals name the identifiers people actually have; a network (``ip_net``) would reach neighbours.
+APPEALABLE_TYPES = ("phone", "national_id", "device", "ip", "email")
+DECISIONS = ("upheld", "rejected", "closed_no_match")
+
+
+@dataclass(frozen=True, slots=True)
+class AppealLimits:
+    per_address_hourly: int = 5
+    per_identifier_daily: int = 3
+    repeat_days: int = 90
+    max_identifiers: int = 5
+
+    @classmethod
+    def from_config(cls, config: Any) -> AppealLimits:
+        return cls(
+            int(config["APPEAL_RATE_PER_ADDRESS_HOURLY"]),
+            int(config["APPEAL_RATE_PER_IDENTIFIER_DAILY"]),
+            int(config["APPEAL_REPEAT_DAYS"]),
+            int(config["APPEAL_MAX_IDENTIFIERS"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FiledAppeal:
+    appeal: Appeal
+    #: Shown once; only its SHA-256 is kept.
+    status_token: str
+
+
+def _tag(secrets_: IdentifierSecrets, label: str, value: str) -> str:
+    return hmac.new(secrets_.pepper, f"{label}\0{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _hashed_identifiers(
+    raw_identifiers: list[tuple[str, str]], secrets_: IdentifierSecrets, default_region: str
+) -> list[AppealIdentifier]:
+    errors, hashed = [], []
+    for index, (type_, raw) in enumerate(raw_identifiers):
+        if type_ not in APPEALABLE_TYPES:
+            errors.append(field_error(f"/identifiers/{index}/type", f"One of: {', '.join(APPEALABLE_TYPES)}."))
+            continue
+        try:
+            value = normalize(type_, raw, default_region=default_region)
+        except InvalidIdentifier as error:
+            errors.append(field_error(f"/identifiers/{index}/value", error.reason))
+            continue
+        stored = [
+            secrets_.stored_hash(key_id, type_, hash_normalized(type_, value, salt)).hex()
+            for key_id, salt in sorted(secrets_.salts.items())
+        ]
+        hashed.append(AppealIdentifier(type=type_, tag=_tag(secrets_, f"appeal\0{type_}", value), stored_hashes=stored))
+    if errors:
+        raise ValidationFailed("Some identifiers are not valid; see errors.", errors=errors)
+    return hashed
+
+
+def file_appeal(
+    session: Session,
+    *,
+    identifiers: list[tuple[str, str]],
+    statement: str,
+    contact: str,
+    evidence: list[dict[str, Any]],
+    client_address: str,
+    language: str,
+    now: datetime,
+    identifier_secrets: IdentifierSecrets,
+    contact_box: ContactBox,
+    limits: AppealLimits,
+    deadlines: Deadlines,
+    default_region: str,
+) -> FiledAppeal:
+    """Store an appeal; the same work and the same answer whether or not anything is listed."""
+    if not 1 <= len(identifiers) <= limits.max_identifiers:
+        raise ValidationFailed(
+            "Name 1 to 5 identifiers.", errors=[field_error("/identifiers", f"1 to {limits.max_identifiers} items.")]
+        )
+    hashed = _hashed_identifiers(identifiers, identifier_secrets, default_region)
+    del identifiers  # the raw values go no further than this function
+    client_tag = _tag(identifier_secrets, "client", client_address)
+    _check_limits(session, client_tag, hashed, evidence, limits, now)
+    token = secrets.token_urlsafe(24)
+    appeal = Appeal(
+        ref=new_ref("A"),
+        token_hash=token_hash(token),
+        state="received",
+        statement=statement,
+        contact_encrypted=contact_box.seal(contact),
+        evidence=evidence,
+        client_tag=client_tag,
+        language=language,
+        created_at=now,
+        updated_at=now,
+        decide_by=now + timedelta(days=deadlines.decide_days),
+        identifiers=hashed,
+    )
+    session.add(appeal)
+    session.flush()
+    record(session, "appeal:received", f"appeal:{appeal.ref}", actor="public", now=now, payload={"ref": appeal.ref})
+    return FiledAppeal(appeal, token)
+
+
+def _check_limits(
+    session: Session,
+    client_tag: str,
+    hashed: list[AppealIdentifier],
+    evidence: list[dict[str, Any]],
+    limits: AppealLimits,
+    now: datetime,
+) -> None:
+    recent = session.scalar(
+        select(func.count())
+        .select_from(Appeal)
+        .where(Appeal.client_tag == client_tag, Appeal.created_at > now - timedelta(hours=1))
+    )
+    if recent >= limits.per_address_hourly:
+        raise TooManyRequests("Too many appeals from this address; try again later.", headers={"Retry-After": "3600"})
+    tags = [item.tag for item in hashed]
+    earlier = session.execute(
+        select(Appeal.state, Appeal.created_at, Appeal.decided_at, Appeal.evidence)
+        .join(AppealIdentifier, AppealIdentifier.appeal_id == Appeal.id)
+        .where(AppealIdentifier.tag.in_(tags), Appeal.created_at > now - timedelta(days=limits.repeat_days))
+    ).all()
+    if any(row.state in APPEAL_OPEN_STATES for row in earlier):
+        raise Conflict("An appeal for one of these identifiers is already open.", code="appeal_open")
+    if sum(1 for row in earlier if row.created_at > now - timedelta(days=1)) >= limits.per_identifier_daily:
+        raise TooManyRequests("Too many appeals for these identifiers today.", headers={"Retry-After": "86400"})
+    new_digests = {item["sha256"] for item in evidence}
+    for row in earlier:
+        if row.state in ("rejected", "closed_no_match") and new_digests <= {item["sha256"] for item in row.evidence}:
+            raise Conflict(
+                f"An appeal for these identifiers was decided in the last {limits.repeat_days} days; "
+                "a new appeal needs new evidence.",
+                code="repeat_appeal",
+            )
+
+
+def appeal_for_token(session: Session, ref: str, token: str) -> Appeal:
+    """The appeal, for whoever holds its status token; anyone else learns nothing, not even that it exists."""
+    appeal = session.scalar(select(Appeal).where(Appeal.ref == ref))
+    expected = appeal.token_hash if appeal is not None else "0" * 64
+    if not hmac.compare_digest(expected, token_hash(token)) or appeal is None:
+        raise NotFound("No such appeal, or the status token is wrong.", code="appeal_not_found")
+    return appeal
+
+
+def get_appeal(session: Session, ref: str) -> Appeal:
+    appeal = session.scalar(select(Appeal).where(Appeal.ref == ref))
+    if appeal is None:
+        raise NotFound(f"No appeal {ref}.", code="appeal_not_found")
+    return appeal
+
+
+def review_queue(session: Session) -> list[Appeal]:
+    return list(session.scalars(select(Appeal).where(Appeal.state.in_(APPEAL_OPEN_STATES)).order_by(Appeal.decide_by)))
+
+
+def match_received(
+    session: Session, *, now: datetime, deadlines: Deadlines, identifier_secrets: IdentifierSecrets
+) -> int:
+    """Open a case against every active or suspended entry each new appeal matches; all go under review."""
+    received = list(session.scalars(select(Appeal).where(Appeal.state == "received").order_by(Appeal.id)))
+    for appeal in received:
+        hashes = [bytes.fromhex(h) for item in appeal.identifiers for h in item.stored_hashes]
+        entries = session.scalars(
+            select(Entry)
+            .join(EntryIdentifier, EntryIdentifier.entry_id == Entry.id)
+            .where(EntryIdentifier.stored_hash.in_(hashes), Entry.state.in_(("active", "suspended")))
+            .distinct()
+            .order_by(Entry.id)
+        )
+        for entry in entries:
+            disputes.open_case(
+                session,
+                entry,
+                reason=appeal.statement,
+                evidence=appeal.evidence,
+                now=now,
+                deadlines=deadlines,
+                appeal=appeal,
+                actor=f"appeal:{appeal.ref}",
+            )
+        appeal.state, appeal.matched_at, appeal.updated_at = "under_review", now, now
+        record(session, "appeal:under_review", f"appeal:{appeal.ref}", actor="system:tick", now=now, payload={})
+    return len(received)
+
+
+def decide_appeal(session: Session, reviewer: str, ref: str, *, decision: str, reason: str, now: datetime) -> Appeal:
+    """A reviewer's decision on the whole appeal; it decides every case the appeal opened."""
+    appeal = get_appeal(session, ref)
+    if appeal.state != "under_review":
+        raise Conflict(f"Appeal {ref} is {appeal.state}: only appeals under review are decided.", code="appeal_state")
+    open_cases = [d for d in appeal.disputes if d.state != "closed"]
+    if decision == "closed_no_match" and appeal.disputes:
+        raise Conflict("This appeal matched entries: decide it upheld or rejected.", code="appeal_matched")
+    if decision != "closed_no_match" and not appeal.disputes:
+        raise Conflict("This appeal matched nothing: close it as closed_no_match.", code="appeal_unmatched")
+    _close_appeal(session, appeal, decision, by=reviewer, reason=reason, now=now)
+    for dispute in open_cases:
+        if dispute.state != "closed":  # an earlier delisting may have closed it as moot
+            disputes.decide(session, reviewer, dispute.ref, outcome=decision, reason=reason, now=now)
+    session.flush()
+    return appeal
+
+
+def settle_if_done(session: Session, appeal: Appeal, *, now: datetime) -> None:
+    """When every case of an appeal closed on its own (a retraction, say), the appeal closes with them."""
+    if appeal.state != "under_review" or any(d.state != "closed" for d in appeal.disputes):
+        return
+    outcomes = {d.outcome for d in appeal.disputes}
+    if "rejected" in outcomes:
+        _close_appeal(session, appeal, "rejected", by="system", reason="A reviewer kept a listing.", now=now)
+    else:
+        _close_appeal(
+            session, appeal, "upheld", by="system", reason="The listings were withdrawn or have ended.", now=now
+        )
+
+
+def _close_appeal(session: Session, appeal: Appeal, decision: str, *, by: str, reason: str, now: datetime) -> None:
+    appeal.state, appeal.decided_by, appeal.decision_reason = decision, by, reason
+    appeal.decided_at = appeal.updated_at = now
+    appeal.contact_encrypted = None  # erased when the case closes
+    record(
+        session,
+        f"appeal:{decision}",
+        f"appeal:{appeal.ref}",
+        actor=by,
+        now=now,
+        payload={"ref": appeal.ref, "decision": decision},
+    )

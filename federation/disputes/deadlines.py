@@ -1,0 +1,97 @@
+"""Deadlines, applied by ``federation tick`` (cron-able; ``make run`` runs it every minute).
+
+Due process that waits for someone to act must not wait forever:
+
+* a submitter that does not answer a dispute in time loses the entry's effect:
+  it is suspended (still shown, never counted) until a reviewer decides;
+* a review not decided in time suspends the entry the same way: the
+  federation's own delay must not count against the listed person;
+* disputes of entries that ended another way (retracted, expired) are closed
+  as moot;
+* appeals received since the last tick are matched (``appeals.match_received``).
+
+Every transition records its event. Running it twice changes nothing more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..entries.models import Entry
+from ..entries.service import ENDED_STATES
+from ..events.service import record
+from . import appeals
+from .models import Dispute
+from .service import Deadlines, moot_others
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    unanswered: int
+    review_overdue: int
+    moot: int
+    appeals_matched: int
+
+
+def apply_deadlines(
+    session: Session, *, now: datetime, deadlines: Deadlines, identifier_secrets, actor: str = "system:tick"
+) -> TickReport:
+    unanswered = list(
+        session.scalars(
+            select(Dispute).where(Dispute.state == "awaiting_answer", Dispute.respond_by <= now).order_by(Dispute.id)
+        )
+    )
+    for dispute in unanswered:
+        dispute.state = "awaiting_review"
+        record(
+            session, "dispute:unanswered", f"dispute:{dispute.ref}", actor=actor, now=now, payload={"ref": dispute.ref}
+        )
+        _suspend_for(session, dispute, actor=actor, now=now)
+    overdue = list(
+        session.scalars(
+            select(Dispute)
+            .where(Dispute.state == "awaiting_review", Dispute.decide_by <= now, Dispute.suspended_entry_at.is_(None))
+            .order_by(Dispute.id)
+        )
+    )
+    for dispute in overdue:
+        record(
+            session,
+            "dispute:review_overdue",
+            f"dispute:{dispute.ref}",
+            actor=actor,
+            now=now,
+            payload={"ref": dispute.ref},
+        )
+        _suspend_for(session, dispute, actor=actor, now=now)
+    ended = list(
+        session.scalars(
+            select(Entry)
+            .join(Dispute, Dispute.entry_id == Entry.id)
+            .where(Dispute.state != "closed", Entry.state.in_(ENDED_STATES))
+            .distinct()
+        )
+    )
+    moot = sum(moot_others(session, entry, None, actor=actor, now=now) for entry in ended)
+    matched = appeals.match_received(session, now=now, deadlines=deadlines, identifier_secrets=identifier_secrets)
+    session.flush()
+    return TickReport(len(unanswered), len(overdue), moot, matched)
+
+
+def _suspend_for(session: Session, dispute: Dispute, *, actor: str, now: datetime) -> None:
+    dispute.suspended_entry_at = dispute.updated_at = now
+    entry = dispute.entry
+    if entry.state == "active":
+        entry.state, entry.updated_at = "suspended", now
+        record(
+            session,
+            "entry:suspended",
+            f"entry:{entry.ref}",
+            actor=actor,
+            now=now,
+            payload={"ref": entry.ref, "dispute": dispute.ref},
+        )

@@ -1,0 +1,30 @@
+"""Due-process settings, read from configuration once per app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .appeals import AppealLimits
+from .contact import ContactBox, load_contact_box
+from .service import Deadlines
+
+
+@dataclass(frozen=True, slots=True)
+class DueProcess:
+    deadlines: Deadlines
+    limits: AppealLimits
+    contact_box: ContactBox
+    upload_dir: Path
+    upload_max_bytes: int
+
+    @classmethod
+    def from_config(cls, config: Any, instance_path: str) -> DueProcess:
+        return cls(
+            deadlines=Deadlines.from_config(config),
+            limits=AppealLimits.from_config(config),
+            contact_box=load_contact_box(config.get("CONTACT_KEY"), instance_path),
+            upload_dir=Path(config.get("APPEAL_UPLOAD_DIR") or Path(instance_path) / "appeal-files"),
+            upload_max_bytes=int(config["APPEAL_UPLOAD_MAX_BYTES"]),
+        )
