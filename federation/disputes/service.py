@@ -112,7 +112,7 @@ def file_dispute(
         )
     )
     if already is not None:
-        raise Conflict(f"You already dispute this entry ({already}).", code="dispute_open", extra={"dispute": already})
+        raise Conflict(f"You already dispute this entry ({already}).", code="dispute_open")
     return open_case(
         session, entry, reason=reason, evidence=evidence, now=now, deadlines=deadlines, filed_by=member_id,
         actor=member_id,
@@ -165,8 +165,9 @@ def answer(
     dispute = get_dispute(session, ref)
     if dispute.entry.member_id != member_id:
         raise NotFound(f"No dispute {ref}.", code="dispute_not_found")
-    if dispute.state == "closed" or dispute.answer is not None:
-        raise Conflict(f"Dispute {ref} was already answered or closed.", code="dispute_answered")
+    if dispute.state != "awaiting_answer":
+        # Answered, closed, or past its deadline (a reviewer decides now; retracting the entry still works).
+        raise Conflict(f"Dispute {ref} is no longer awaiting an answer ({dispute.state}).", code="dispute_answered")
     dispute.answer, dispute.answer_note, dispute.answer_evidence = answer, note, evidence
     dispute.answered_at = dispute.updated_at = now
     record(

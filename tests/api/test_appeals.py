@@ -1,0 +1,206 @@
+"""Public appeals: no credentials, no oracle, raw identifiers never kept, decisions that bite."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, text
+
+from tests.api.test_disputes import tick
+from tests.api.test_lookups import list_entry, lookup, query
+from tests.api.test_oauth import problem
+
+LISTED, UNLISTED = "13800138000", "13700137000"
+CONTACT = "appellant@example.cn"
+_addresses = (f"203.0.113.{n}" for n in itertools.count(1))
+
+
+def appeal_body(phone: str, *, video: str = "video-1", **overrides) -> dict:
+    return {
+        "identifiers": [{"type": "phone", "value": phone}],
+        "statement": "I never filed a complaint on that platform; this is not my account.",
+        "contact": CONTACT,
+        "evidence": [{"kind": "id_video", "sha256": hashlib.sha256(video.encode()).hexdigest()}],
+        **overrides,
+    }
+
+
+def file(client, body, address: str | None = None):
+    return client.post("/v1/appeals", json=body, environ_base={"REMOTE_ADDR": address or next(_addresses)})
+
+
+def status(client, receipt: dict, token: str | None = None):
+    return client.get(f"/v1/appeals/{receipt['appeal']}", headers={"Appeal-Token": token or receipt["status_token"]})
+
+
+@pytest.fixture
+def listed(client, app, auth, make_member):
+    """An entry on ``LISTED``, a reviewer and a querying member."""
+    headers = {
+        name: auth.headers(make_member(name, roles=roles))
+        for name, roles in [("shop-a", ["submit"]), ("fed-review", ["review"]), ("risk-c", ["query"])]
+    }
+    headers["entry"] = list_entry(client, app, headers["shop-a"], "a1", phone=LISTED)
+    return headers
+
+
+def test_the_answer_is_the_same_whether_or_not_anything_is_listed(client, listed):
+    answers = [file(client, appeal_body(phone)) for phone in (LISTED, UNLISTED)]
+    assert [a.status_code for a in answers] == [202, 202]
+    shapes = [sorted(a.get_json()) for a in answers]
+    assert shapes[0] == shapes[1] == ["appeal", "state", "status_token"]
+    assert {a.get_json()["state"] for a in answers} == {"received"}
+    assert {len(a.get_data()) for a in answers} == {len(answers[0].get_data())}
+
+
+def test_filing_runs_the_same_statements_whether_or_not_anything_is_listed(client, listed, db):
+    """The database work, and so the time, does not depend on the list: matching happens later."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    file(client, appeal_body(LISTED))
+    for_listed, statements[:] = list(statements), []
+    file(client, appeal_body(UNLISTED))
+    event.remove(db.engine, "before_cursor_execute", record)
+    assert statements == for_listed and "entry_identifiers" not in " ".join(statements)
+
+
+def test_raw_identifiers_and_contacts_are_never_stored_or_logged(client, listed, db, caplog):
+    caplog.set_level(logging.DEBUG)
+    receipt = file(client, appeal_body("+86 137 0013 7000")).get_json()
+    tick(datetime.now(UTC))
+    dump = []
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            dump += [str(row) for row in conn.execute(table.select())]
+    text_dump = "\n".join(dump) + caplog.text
+    for secret in ("13700137000", "+8613700137000", "137 0013 7000", CONTACT):
+        assert secret not in text_dump
+    assert status(client, receipt).status_code == 200
+
+
+def test_status_needs_the_token_and_an_unknown_appeal_looks_the_same(client, listed):
+    receipt = file(client, appeal_body(UNLISTED)).get_json()
+    wrong = problem(status(client, receipt, token="not-the-token"), 404)
+    unknown = problem(status(client, {**receipt, "appeal": "ANOSUCHAPPEAL"}), 404)
+    assert wrong == unknown
+    shown = status(client, receipt).get_json()
+    assert shown["state"] == "received" and datetime.fromisoformat(shown["decide_by"]) > datetime.now(UTC)
+
+
+def test_every_appeal_goes_under_review_and_only_matches_open_cases(client, app, listed):
+    hit = file(client, appeal_body(LISTED)).get_json()
+    miss = file(client, appeal_body(UNLISTED)).get_json()
+    assert tick(datetime.now(UTC)).appeals_matched == 2
+    assert status(client, hit).get_json()["state"] == status(client, miss).get_json()["state"] == "under_review"
+    queue = client.get("/v1/review/appeals", headers=listed["fed-review"]).get_json()["appeals"]
+    cases = {a["appeal"]: a["disputes"] for a in queue}
+    assert len(cases[hit["appeal"]]) == 1 and cases[miss["appeal"]] == []
+    matched = lookup(client, listed["risk-c"], query(app, LISTED)).get_json()["identifiers"][0]
+    assert matched["matches"][0]["state"] == "disputed"
+
+
+def test_an_upheld_appeal_delists_and_erases_the_contact(client, app, listed, db):
+    receipt = file(client, appeal_body(LISTED)).get_json()
+    tick(datetime.now(UTC))
+    decided = client.post(
+        f"/v1/appeals/{receipt['appeal']}/decision",
+        json={"decision": "upheld", "reason": "The video matches the ID; the account was stolen."},
+        headers=listed["fed-review"],
+    )
+    assert decided.status_code == 200, decided.get_json()
+    assert decided.get_json()["decided_by"] == "fed-review"
+    shown = status(client, receipt).get_json()
+    assert shown["state"] == "upheld" and shown["decision_reason"].startswith("The video matches")
+    assert lookup(client, listed["risk-c"], query(app, LISTED)).get_json()["identifiers"][0]["matched"] is False
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT contact_encrypted FROM appeals")).scalar() is None
+
+
+def test_a_rejected_appeal_keeps_the_listing_and_says_why(client, app, listed):
+    receipt = file(client, appeal_body(LISTED)).get_json()
+    tick(datetime.now(UTC))
+    client.post(
+        f"/v1/appeals/{receipt['appeal']}/decision",
+        json={"decision": "rejected", "reason": "Redemption logs show the code was used by this phone."},
+        headers=listed["fed-review"],
+    )
+    shown = status(client, receipt).get_json()
+    assert shown["state"] == "rejected" and "Redemption logs" in shown["decision_reason"]
+    assert lookup(client, listed["risk-c"], query(app, LISTED)).get_json()["identifiers"][0]["matched"]
+
+
+def test_closed_no_match_is_a_reviewers_word_and_only_for_unmatched_appeals(client, listed):
+    hit = file(client, appeal_body(LISTED)).get_json()
+    miss = file(client, appeal_body(UNLISTED)).get_json()
+    early = client.post(
+        f"/v1/appeals/{miss['appeal']}/decision",
+        json={"decision": "closed_no_match", "reason": "-"},
+        headers=listed["fed-review"],
+    )
+    assert problem(early, 409)["code"] == "appeal_state"  # not before matching has run
+    tick(datetime.now(UTC))
+    wrong = client.post(
+        f"/v1/appeals/{hit['appeal']}/decision",
+        json={"decision": "closed_no_match", "reason": "-"},
+        headers=listed["fed-review"],
+    )
+    assert problem(wrong, 409)["code"] == "appeal_matched"
+    client.post(
+        f"/v1/appeals/{miss['appeal']}/decision",
+        json={"decision": "closed_no_match", "reason": "Nothing listed under these identifiers."},
+        headers=listed["fed-review"],
+    )
+    assert status(client, miss).get_json()["state"] == "closed_no_match"
+
+
+def test_one_open_appeal_per_identifier_and_no_repeat_without_new_evidence(client, listed):
+    receipt = file(client, appeal_body(UNLISTED)).get_json()
+    assert problem(file(client, appeal_body(UNLISTED, video="other")), 409)["code"] == "appeal_open"
+    tick(datetime.now(UTC))
+    client.post(
+        f"/v1/appeals/{receipt['appeal']}/decision",
+        json={"decision": "closed_no_match", "reason": "Nothing listed."},
+        headers=listed["fed-review"],
+    )
+    assert problem(file(client, appeal_body(UNLISTED)), 409)["code"] == "repeat_appeal"
+    assert file(client, appeal_body(UNLISTED, video="new-video")).status_code == 202
+
+
+def test_appeals_are_rate_limited_per_client_address(client, listed):
+    phones = [f"1370013{n:04d}" for n in range(6)]
+    answers = [file(client, appeal_body(phone), address="198.51.100.7").status_code for phone in phones]
+    assert answers == [202] * 5 + [429]
+
+
+def test_appeals_are_rate_limited_per_identifier(client, app, listed):
+    for n in range(3):
+        receipt = file(client, appeal_body(UNLISTED, video=f"v{n}")).get_json()
+        tick(datetime.now(UTC))
+        client.post(
+            f"/v1/appeals/{receipt['appeal']}/decision",
+            json={"decision": "closed_no_match", "reason": "Nothing listed."},
+            headers=listed["fed-review"],
+        )
+    assert file(client, appeal_body(UNLISTED, video="v9")).status_code == 429
+
+
+def test_invalid_identifiers_are_refused_without_echoing_them(client, listed):
+    body = appeal_body("12345")
+    answer = problem(file(client, body), 422)
+    assert answer["errors"][0]["pointer"] == "/identifiers/0/value" and "12345" not in str(answer)
+    no_video = appeal_body(UNLISTED, evidence=[{"kind": "chat_log", "sha256": "a" * 64}])
+    assert problem(file(client, no_video), 422)["errors"][0]["pointer"] == "/evidence"
+
+
+def test_appeal_deadline_for_the_reviewer_is_thirty_days(client, listed):
+    receipt = file(client, appeal_body(UNLISTED)).get_json()
+    decide_by = datetime.fromisoformat(status(client, receipt).get_json()["decide_by"])
+    assert timedelta(days=29, hours=23) < decide_by - datetime.now(UTC) <= timedelta(days=30)
