@@ -74,6 +74,8 @@ class Config:
     #: Fernet key that encrypts appellants' contact addresses; ``None``: ``<instance>/contact.key``,
     #: generated on first start.
     CONTACT_KEY: str | None = None
+    #: Webhook URLs must be https unless this is set (local development and tests).
+    WEBHOOK_ALLOW_HTTP = False
     #: Log SQL statements (never in production: statements carry hashes).
     SQL_ECHO = False
 
@@ -86,6 +88,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    WEBHOOK_ALLOW_HTTP = True  # the tests' receivers listen on http://127.0.0.1
 
 
 def load_config(app: Flask, config: type[Config] | None, overrides: dict[str, Any] | None) -> None:

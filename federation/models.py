@@ -7,14 +7,18 @@ schema on the metadata, whatever the app happened to import so far.
 from .database import Base
 from .disputes.models import Appeal, AppealIdentifier, Dispute
 from .entries.models import Entry, EntryIdentifier, Evidence
+from .events.feed import Change, ChangeCounter
 from .events.models import Event
 from .lookups.models import LookupRecord, LookupUsage, RuleDocument
 from .members.models import Member, MemberKey, SpentAssertion
+from .webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "Appeal",
     "AppealIdentifier",
     "Base",
+    "Change",
+    "ChangeCounter",
     "Dispute",
     "Entry",
     "EntryIdentifier",
@@ -26,4 +30,7 @@ __all__ = [
     "Member",
     "MemberKey",
     "SpentAssertion",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

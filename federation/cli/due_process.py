@@ -14,6 +14,7 @@ from ..disputes import service as disputes
 from ..disputes.deadlines import apply_deadlines
 from ..entries import expiry
 from ..extensions import db
+from ..webhooks.dispatch import deliver_due
 from .common import actor, run
 
 
@@ -29,9 +30,11 @@ def tick_once() -> str:
         )
     )
     purged = run(lambda: expiry.purge(db.session, now=utcnow()))
+    sent = deliver_due(db.session, current_app.extensions["federation.auth"].key_set, now=utcnow())
     return (
         f"disputes unanswered {report.unanswered}, review overdue {report.review_overdue}, moot {report.moot}; "
-        f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}"
+        f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
+        f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}"
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import feed
 from .models import Event
 
 
@@ -19,6 +20,7 @@ def record(
         raise ValueError("event tags are subject:action")
     event = Event(tag=tag, subject=subject, actor=actor, payload=payload or {}, created_at=now)
     session.add(event)
+    feed.note(session, event)
     return event
 
 

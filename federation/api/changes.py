@@ -1,0 +1,110 @@
+"""The change feed and members' webhooks."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app
+
+from ..database import utcnow
+from ..events.feed import changes_after
+from ..extensions import db
+from ..webhooks import service as webhooks
+from .auth import current_principal, ensure_self_or_admin, requires
+from .parsing import Blueprint
+
+blp = Blueprint("changes", __name__, description="What changed on the list, in order; pushed by webhooks.")
+
+
+class ChangeQuerySchema(ma.Schema):
+    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+
+
+class ChangeSchema(ma.Schema):
+    position = ma.fields.Integer()
+    type = ma.fields.String(metadata={"description": "listed, retracted, suspended, reinstated, delisted, expired"})
+    entry = ma.fields.String(metadata={"description": "the entry's opaque reference"})
+    data = ma.fields.Dict()
+    at = ma.fields.AwareDateTime(attribute="created_at")
+
+
+class ChangePageSchema(ma.Schema):
+    changes = ma.fields.List(ma.fields.Nested(ChangeSchema))
+    next_cursor = ma.fields.Integer(metadata={"description": "pass as ?after= to resume"})
+
+
+class WebhookInSchema(ma.Schema):
+    url = ma.fields.String(required=True, validate=ma.validate.Length(min=8, max=2048))
+
+
+class WebhookSchema(ma.Schema):
+    id = ma.fields.Integer()
+    url = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+
+
+class AttemptSchema(ma.Schema):
+    attempted_at = ma.fields.AwareDateTime()
+    status_code = ma.fields.Integer(allow_none=True)
+    error = ma.fields.String(allow_none=True)
+    duration_ms = ma.fields.Integer()
+
+
+class DeliverySchema(ma.Schema):
+    id = ma.fields.Integer()
+    position = ma.fields.Integer()
+    state = ma.fields.String()
+    attempts = ma.fields.Integer()
+    next_attempt_at = ma.fields.AwareDateTime()
+    delivered_at = ma.fields.AwareDateTime(allow_none=True)
+    log = ma.fields.List(ma.fields.Nested(AttemptSchema))
+
+
+@blp.route("/v1/changes")
+@requires("query")
+@blp.arguments(ChangeQuerySchema, location="query")
+@blp.response(200, ChangePageSchema)
+def changes(query):
+    """Changes after a cursor, in order, with no gaps: poll with the returned ``next_cursor``."""
+    found = changes_after(db.session, query["after"], query["limit"])
+    return {"changes": found, "next_cursor": found[-1].position if found else query["after"]}
+
+
+@blp.route("/v1/members/<member_id>/webhooks", methods=["POST"])
+@requires("query", "admin")
+@blp.arguments(WebhookInSchema)
+@blp.response(201, WebhookSchema)
+def add_webhook(body, member_id):
+    """Receive every change, signed (see docs/disputes.md#webhooks)."""
+    ensure_self_or_admin(current_principal(), member_id)
+    webhook = webhooks.add_webhook(
+        db.session, member_id, body["url"], now=utcnow(), allow_insecure=current_app.config["WEBHOOK_ALLOW_HTTP"]
+    )
+    db.session.commit()
+    return webhook
+
+
+@blp.route("/v1/members/<member_id>/webhooks")
+@requires("query", "admin")
+@blp.response(200, WebhookSchema(many=True))
+def list_webhooks(member_id):
+    ensure_self_or_admin(current_principal(), member_id)
+    return webhooks.webhooks_of(db.session, member_id)
+
+
+@blp.route("/v1/members/<member_id>/webhooks/<int:webhook_id>", methods=["DELETE"])
+@requires("query", "admin")
+@blp.response(204)
+def remove_webhook(member_id, webhook_id):
+    ensure_self_or_admin(current_principal(), member_id)
+    webhooks.remove_webhook(db.session, member_id, webhook_id, now=utcnow())
+    db.session.commit()
+
+
+@blp.route("/v1/members/<member_id>/webhooks/<int:webhook_id>/deliveries")
+@requires("query", "admin")
+@blp.response(200, DeliverySchema(many=True))
+def deliveries(member_id, webhook_id):
+    """The delivery log, newest first: every attempt with its status code or error."""
+    ensure_self_or_admin(current_principal(), member_id)
+    return webhooks.deliveries_of(db.session, member_id, webhook_id)

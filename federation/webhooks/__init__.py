@@ -1,0 +1,1 @@
+"""Webhooks: the change feed pushed to members, signed, retried, logged."""

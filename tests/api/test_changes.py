@@ -1,0 +1,213 @@
+"""The change feed (ordered, resumable, gap-free, no hashes) and signed webhooks with a delivery log."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from flask import current_app
+
+from federation.events.feed import changes_after
+from federation.events.service import record
+from federation.extensions import db as _db
+from federation.webhooks.dispatch import MAX_ATTEMPTS, deliver_due
+from federation_client.webhooks import WebhookSignatureError, verify
+from tests.api.test_lookups import list_entry
+from tests.api.test_oauth import problem
+
+
+@pytest.fixture
+def members(client, app, auth, make_member):
+    return {
+        name: auth.headers(make_member(name, roles=roles))
+        for name, roles in [("shop-a", ["submit"]), ("risk-c", ["query"])]
+    }
+
+
+def feed(client, headers, after=0, limit=100) -> dict:
+    response = client.get(f"/v1/changes?after={after}&limit={limit}", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_the_feed_lists_changes_in_order_without_hashes_or_reporters(client, app, members):
+    first = list_entry(client, app, members["shop-a"], "a1")
+    second = list_entry(client, app, members["shop-a"], "a2", phone="13900139000")
+    client.post(f"/v1/entries/{first}/retract", json={"reason": "duplicate"}, headers=members["shop-a"])
+    page = feed(client, members["risk-c"])
+    assert [(c["position"], c["type"], c["entry"]) for c in page["changes"]] == [
+        (1, "listed", first),
+        (2, "listed", second),
+        (3, "retracted", first),
+    ]
+    assert page["changes"][0]["data"] == {"category": "refund_after_use", "tier": 1}
+    assert page["changes"][2]["data"] == {"from": "active"}
+    text = json.dumps(page)
+    assert "shop-a" not in text and "hash" not in text and "13800138000" not in text
+    assert page["next_cursor"] == 3
+
+
+def test_the_feed_resumes_from_a_cursor(client, app, members):
+    refs = [list_entry(client, app, members["shop-a"], f"a{n}", phone=f"1380013800{n}") for n in range(5)]
+    first = feed(client, members["risk-c"], limit=2)
+    rest = feed(client, members["risk-c"], after=first["next_cursor"])
+    assert [c["entry"] for c in first["changes"] + rest["changes"]] == refs
+    assert feed(client, members["risk-c"], after=rest["next_cursor"]) == {"changes": [], "next_cursor": 5}
+
+
+def test_the_feed_needs_the_query_scope(client, members):
+    assert problem(client.get("/v1/changes", headers=members["shop-a"]), 403)["code"] == "insufficient_scope"
+    assert problem(client.get("/v1/changes?after=-1", headers=members["risk-c"]), 422)
+
+
+def test_positions_follow_commit_order_even_when_a_transaction_started_first(app, db):
+    """The slow transaction records its event first but commits last: it must come after, not before."""
+    recorded, slow_may_commit = threading.Event(), threading.Event()
+    now = datetime.now(UTC)
+
+    def slow() -> None:
+        with app.app_context():
+            record(_db.session, "entry:listed", "entry:ESLOW", actor="t", now=now, payload={"ref": "ESLOW"})
+            _db.session.flush()  # its event row (and id) exists now
+            recorded.set()
+            slow_may_commit.wait(10)
+            _db.session.commit()
+            _db.session.remove()
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    recorded.wait(10)
+    if _db.engine.dialect.name == "sqlite":
+        # SQLite lets one writer in at a time: the slow transaction holds the lock, so the fast one
+        # can only come after it; commit order is write order there by construction.
+        slow_may_commit.set()
+        thread.join()
+        record(_db.session, "entry:listed", "entry:EFAST", actor="t", now=now, payload={"ref": "EFAST"})
+        _db.session.commit()
+        expected = ["ESLOW", "EFAST"]
+    else:
+        record(_db.session, "entry:listed", "entry:EFAST", actor="t", now=now, payload={"ref": "EFAST"})
+        _db.session.commit()
+        seen_between = [c.entry for c in changes_after(_db.session, 0, 10)]
+        _db.session.commit()
+        slow_may_commit.set()
+        thread.join()
+        assert seen_between == ["EFAST"]  # a reader at this moment has position 1 only
+        expected = ["EFAST", "ESLOW"]
+    changes = changes_after(_db.session, 0, 10)
+    assert [c.entry for c in changes] == expected and [c.position for c in changes] == [1, 2]
+
+
+def test_concurrent_writers_leave_no_gaps(app, db):
+    def write(n: int) -> None:
+        with app.app_context():
+            for i in range(5):
+                ref = f"E{n}X{i}"
+                record(
+                    _db.session, "entry:listed", f"entry:{ref}", actor="t", now=datetime.now(UTC), payload={"ref": ref}
+                )
+                _db.session.commit()
+            _db.session.remove()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    changes = changes_after(_db.session, 0, 100)
+    assert [c.position for c in changes] == list(range(1, 21))
+    assert len({c.entry for c in changes}) == 20
+
+
+# -- webhooks --------------------------------------------------------------------------------------
+class Receiver:
+    """A real HTTP endpoint on 127.0.0.1 that records what it is sent and answers ``status``."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body))
+                self.send_response(receiver.status)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/federation-hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+def dispatch(now: datetime):
+    report = deliver_due(_db.session, current_app.extensions["federation.auth"].key_set, now=now)
+    _db.session.commit()
+    return report
+
+
+def test_a_webhook_receives_each_change_signed_and_the_sdk_verifies_it(client, app, members, receiver):
+    added = client.post("/v1/members/risk-c/webhooks", json={"url": receiver.url}, headers=members["risk-c"])
+    assert added.status_code == 201, added.get_json()
+    ref = list_entry(client, app, members["shop-a"], "a1")
+    assert dispatch(datetime.now(UTC)).delivered == 1
+    [(headers, body)] = receiver.received
+    jwks = client.get("/.well-known/jwks.json").get_json()
+    change = verify(body, headers["Federation-Signature"], jwks)
+    assert change["type"] == "listed" and change["entry"] == ref and change["position"] == 1
+    with pytest.raises(WebhookSignatureError):
+        verify(body.replace(b"listed", b"delisted"), headers["Federation-Signature"], jwks)
+    with pytest.raises(WebhookSignatureError, match="too old"):
+        verify(body, headers["Federation-Signature"], jwks, now=datetime.now(UTC).timestamp() + 3600)
+    assert dispatch(datetime.now(UTC)).delivered == 0  # delivered once
+
+
+def test_failed_deliveries_are_retried_with_backoff_and_logged(client, app, members, receiver):
+    hook = client.post("/v1/members/risk-c/webhooks", json={"url": receiver.url}, headers=members["risk-c"]).get_json()
+    list_entry(client, app, members["shop-a"], "a1")
+    receiver.status = 503
+    now = datetime.now(UTC)
+    assert dispatch(now).retrying == 1
+    assert dispatch(now + timedelta(seconds=29)).retrying == 0  # not due yet: 30 s after the first failure
+    assert dispatch(now + timedelta(seconds=31)).retrying == 1  # then 60 s after the second
+    assert dispatch(now + timedelta(seconds=31 + 59)).retrying == 0
+    receiver.status = 200
+    assert dispatch(now + timedelta(seconds=31 + 61)).delivered == 1
+    log = client.get(f"/v1/members/risk-c/webhooks/{hook['id']}/deliveries", headers=members["risk-c"]).get_json()
+    [delivery] = log
+    assert delivery["state"] == "delivered" and delivery["attempts"] == 3
+    assert [a["status_code"] for a in delivery["log"]] == [503, 503, 200]
+
+
+def test_a_delivery_gives_up_after_the_last_attempt(client, app, members, receiver):
+    client.post("/v1/members/risk-c/webhooks", json={"url": receiver.url}, headers=members["risk-c"])
+    list_entry(client, app, members["shop-a"], "a1")
+    receiver.server.shutdown()
+    receiver.server.server_close()  # nothing listens: connection refused
+    when = datetime.now(UTC)
+    for _ in range(MAX_ATTEMPTS):
+        report = dispatch(when)
+        when += timedelta(hours=7)
+    assert report.failed == 1
+
+
+def test_webhook_urls_are_checked_and_belong_to_their_member(client, members):
+    bad = client.post("/v1/members/risk-c/webhooks", json={"url": "ftp://x.example/hook"}, headers=members["risk-c"])
+    assert problem(bad, 422)["errors"][0]["pointer"] == "/url"
+    other = client.post("/v1/members/shop-a/webhooks", json={"url": "https://x.example/h"}, headers=members["risk-c"])
+    assert problem(other, 403)["code"] == "not_your_resource"
