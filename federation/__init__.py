@@ -32,6 +32,7 @@ def create_app(
     from .errors import register_error_handlers
     from .extensions import db, migrate
     from .identifiers.secrets import init_identifier_secrets
+    from .web import init_web
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -42,6 +43,7 @@ def create_app(
     init_disputes(app)
     register_error_handlers(app, rollback=db.session.rollback)
     register_blueprints(ProblemApi(app))
+    init_web(app)
     register_commands(app)
     return app
 
