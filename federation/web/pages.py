@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError as CSRFError
 
@@ -87,7 +87,11 @@ def _body_from_form() -> dict[str, Any]:
     video, declared = files.get("id_video_file"), form.get("id_video_sha256", "").strip().lower() or None
     if video and video.filename:
         stored = store_upload(
-            video.stream, settings.upload_dir, max_bytes=settings.upload_max_bytes, pointer="/id_video", declared=declared
+            video.stream,
+            settings.upload_dir,
+            max_bytes=settings.upload_max_bytes,
+            pointer="/id_video",
+            declared=declared,
         )
         evidence.append({"kind": "id_video", "sha256": stored.sha256, "size": stored.size})
     elif declared:
@@ -120,7 +124,9 @@ def status():
     except CSRFError:
         return render_template("appeal_status.html", appeal=None, errors=[translate("csrf", g.language)]), 400
     try:
-        found = appeals.appeal_for_token(db.session, request.form.get("appeal", "").strip(), request.form.get("token", ""))
+        found = appeals.appeal_for_token(
+            db.session, request.form.get("appeal", "").strip(), request.form.get("token", "")
+        )
     except FederationError:
         return render_template("appeal_status.html", appeal=None, errors=[translate("not_found", g.language)]), 404
     return render_template("appeal_status.html", appeal=found, errors=[])

@@ -135,7 +135,9 @@ def test_the_pages_say_the_same_whether_or_not_the_person_is_listed(client, app,
         page = client.get("/appeal/status").get_data(as_text=True)
         answer = client.post("/appeal/status", data={"csrf_token": csrf_of(page), "appeal": appeal, "token": token})
         shown[phone] = (status_code, html.replace(appeal, "").replace(token, ""))
-        shown[phone] += (re.sub(r"A[A-Z2-7]{16}|\d{4}-\d\d-\d\d[ \d:]*UTC|value=\"[^\"]+\"", "", answer.get_data(as_text=True)),)
+        shown[phone] += (
+            re.sub(r"A[A-Z2-7]{16}|\d{4}-\d\d-\d\d[ \d:]*UTC|value=\"[^\"]+\"", "", answer.get_data(as_text=True)),
+        )
     assert shown[LISTED] == shown[UNLISTED]
     assert 'data-state="under_review"' in shown[LISTED][2]
 
