@@ -22,7 +22,7 @@ import requests
 from .errors import ProblemError, RateLimited, TransportError, error_for
 from .identifiers import HashedIdentifier, hash_all
 from .keys import PrivateKey, algorithm_of, load_private_key
-from .models import BatchItem, Entry, Key, LookupResult, Member, SubjectResult
+from .models import BatchItem, Change, Dispute, Entry, Key, LookupResult, Member, SubjectResult
 from .salts import Salt
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -263,6 +263,36 @@ class FederationClient:
         return Entry.from_dict(
             self.request("POST", f"/v1/entries/{ref}/retract", json={"reason": reason}, idempotent=True)
         )
+
+    # -- due process and the change feed --------------------------------------------------------------
+    def dispute(self, entry_ref: str, reason: str, evidence: list[dict[str, Any]] | None = None) -> Dispute:
+        """Dispute another member's entry (its submitter must answer in time, or it is suspended)."""
+        body = {"reason": reason, "evidence": evidence or []}
+        return Dispute.from_dict(self.request("POST", f"/v1/entries/{entry_ref}/disputes", json=body))
+
+    def disputes(self, role: str = "submitter", *, open_only: bool = False) -> list[Dispute]:
+        """Disputes of your entries (``submitter``), filed by you (``filer``), or the ``reviewer`` queue."""
+        params = {"role": role, "open": "true" if open_only else "false"}
+        return [Dispute.from_dict(item) for item in self.request("GET", "/v1/disputes", params=params)["disputes"]]
+
+    def answer_dispute(
+        self, ref: str, answer: str, *, note: str = "", evidence: list[dict[str, Any]] | None = None
+    ) -> Dispute:
+        """``uphold`` (with evidence: a reviewer decides) or ``retract`` (the entry ends at once)."""
+        body = {"answer": answer, "note": note, "evidence": evidence or []}
+        return Dispute.from_dict(self.request("POST", f"/v1/disputes/{ref}/answer", json=body))
+
+    def changes(self, after: int = 0, *, limit: int = 100) -> Iterator[Change]:
+        """Every change after ``after``, in order, following the cursor until the feed is exhausted.
+
+        Store the last ``position`` you processed and pass it next time: nothing is skipped.
+        """
+        while True:
+            page = self.request("GET", "/v1/changes", params={"after": after, "limit": limit})
+            yield from (Change.from_dict(item) for item in page["changes"])
+            if not page["changes"]:
+                return
+            after = page["next_cursor"]
 
     def close(self) -> None:
         self._http.close()

@@ -196,3 +196,47 @@ class LookupResult:
             identifiers=tuple(IdentifierResult.from_dict(item) for item in data["identifiers"]),
             subjects={item["subject"]: SubjectResult.from_dict(item) for item in data["subjects"]},
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One item of the change feed: what happened to which entry (by opaque ref)."""
+
+    position: int
+    type: str
+    entry: str
+    data: dict[str, Any]
+    at: datetime | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Change:
+        return cls(data["position"], data["type"], data["entry"], dict(data.get("data") or {}), _time(data.get("at")))
+
+
+@dataclass(frozen=True, slots=True)
+class Dispute:
+    ref: str
+    entry: str
+    origin: str
+    state: str
+    reason: str
+    respond_by: datetime | None
+    decide_by: datetime | None
+    answer: str | None
+    outcome: str | None
+    decision_reason: str | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Dispute:
+        return cls(
+            ref=data["ref"],
+            entry=data["entry"],
+            origin=data["origin"],
+            state=data["state"],
+            reason=data["reason"],
+            respond_by=_time(data.get("respond_by")),
+            decide_by=_time(data.get("decide_by")),
+            answer=data.get("answer"),
+            outcome=data.get("outcome"),
+            decision_reason=data.get("decision_reason"),
+        )
