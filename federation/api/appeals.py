@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
+import orjson
 from flask import current_app, request
 
 from ..database import utcnow
 from ..disputes import appeals
+from ..disputes.evidence_files import store_upload
+from ..errors import ValidationFailed, field_error, flatten_messages
 from ..extensions import db
 from .auth import current_principal, public, requires
 from .disputes import due_process
-from .parsing import Blueprint
+from .parsing import Blueprint, read_json_body
 from .schemas.disputes import (
     AppealDecisionSchema,
     AppealReceiptSchema,
@@ -45,13 +49,70 @@ def file_appeal_from(body: dict, client_address: str) -> appeals.FiledAppeal:
     return filed
 
 
+def _appeal_body() -> dict:
+    """JSON, or multipart with the JSON in part ``appeal`` and evidence files in parts ``files``.
+
+    Each uploaded file is stored under its SHA-256, which must be one of the declared evidence
+    digests: the digest is what reviewers and the dispute refer to.
+    """
+    if request.mimetype != "multipart/form-data":
+        return _load(read_json_body(request), "json")
+    try:
+        document = orjson.loads(request.form.get("appeal", ""))
+    except orjson.JSONDecodeError:
+        raise ValidationFailed(
+            "Part 'appeal' must hold the appeal as JSON.", errors=[field_error("/appeal", "JSON.")]
+        ) from None
+    body = _load(document, "form")
+    declared = {item["sha256"] for item in body["evidence"]}
+    settings = due_process()
+    for index, upload in enumerate(request.files.getlist("files")):
+        try:
+            stored = store_upload(
+                upload.stream, settings.upload_dir, max_bytes=settings.upload_max_bytes, pointer=f"/files/{index}",
+                declared=None,
+            )  # fmt: skip
+        finally:
+            upload.close()
+        if stored.sha256 not in declared:
+            raise ValidationFailed(
+                "An uploaded file matches no declared evidence digest.",
+                errors=[field_error(f"/files/{index}", f"SHA-256 {stored.sha256} is not among the evidence.")],
+            )
+    return body
+
+
+def _load(document, location: str) -> dict:
+    try:
+        return AppealSchema().load(document)
+    except ma.ValidationError as error:
+        raise ValidationFailed(
+            "The appeal has invalid fields; see errors.", errors=flatten_messages({location: error.messages})
+        ) from None
+
+
 @blp.route("/v1/appeals", methods=["POST"])
 @public
-@blp.arguments(AppealSchema)
+@blp.doc(
+    requestBody={
+        "content": {
+            "application/json": {"schema": AppealSchema},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "appeal": {"type": "string", "description": "the JSON body"},
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    },
+                }
+            },
+        }
+    }
+)
 @blp.response(202, AppealReceiptSchema)
-def file_appeal(body):
+def file_appeal():
     """File an appeal. The answer is the same whether or not anything is listed: keep the token."""
-    return file_appeal_from(body, request.remote_addr or "")
+    return file_appeal_from(_appeal_body(), request.remote_addr or "")
 
 
 @blp.route("/v1/appeals/<ref>")

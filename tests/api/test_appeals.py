@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -204,3 +206,24 @@ def test_appeal_deadline_for_the_reviewer_is_thirty_days(client, listed):
     receipt = file(client, appeal_body(UNLISTED)).get_json()
     decide_by = datetime.fromisoformat(status(client, receipt).get_json()["decide_by"])
     assert timedelta(days=29, hours=23) < decide_by - datetime.now(UTC) <= timedelta(days=30)
+
+
+def test_evidence_files_can_be_uploaded_with_the_appeal_and_must_match_a_declared_digest(client, app, listed):
+    video = b"\x00\x00\x00 ftypmp42 handheld ID"
+    body = appeal_body(UNLISTED, evidence=[{"kind": "id_video", "sha256": hashlib.sha256(video).hexdigest()}])
+    sent = client.post(
+        "/v1/appeals",
+        data={"appeal": json.dumps(body), "files": (io.BytesIO(video), "id.mp4")},
+        content_type="multipart/form-data",
+        environ_base={"REMOTE_ADDR": next(_addresses)},
+    )
+    assert sent.status_code == 202, sent.get_json()
+    folder = app.extensions["federation.due_process"].upload_dir
+    assert (folder / hashlib.sha256(video).hexdigest()).read_bytes() == video
+    stranger = client.post(
+        "/v1/appeals",
+        data={"appeal": json.dumps(appeal_body(LISTED)), "files": (io.BytesIO(b"another file"), "x.bin")},
+        content_type="multipart/form-data",
+        environ_base={"REMOTE_ADDR": next(_addresses)},
+    )
+    assert problem(stranger, 422)["errors"][0]["pointer"] == "/files/0"
