@@ -241,6 +241,20 @@ def cli(cli_result):
     return lambda *args, ok=True: cli_result(*args, ok=ok).output
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """``@pytest.mark.postgresql`` tests are about PostgreSQL itself: only its backend runs them."""
+    elsewhere = [
+        item
+        for item in items
+        if item.get_closest_marker("postgresql")
+        and getattr(item, "callspec", None)
+        and item.callspec.params.get("app") != "postgresql"
+    ]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if item not in elsewhere]
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Say how many database tests ran on each backend, so a CI log shows PostgreSQL ran."""
     counts: dict[str, dict[str, int]] = {}

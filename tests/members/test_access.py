@@ -113,10 +113,9 @@ def test_nothing_is_cached_past_its_time_limit(db, app, member_reads):
     assert len(member_reads) == 2
 
 
+@pytest.mark.postgresql
 def test_while_the_listener_is_disconnected_nothing_is_cached(db, app, member_reads):
     signal = app.extensions["federation.auth"].access.signal
-    if not isinstance(signal, PostgresSignal):
-        pytest.skip("PostgreSQL's LISTEN connection")
     add("acme")
     cache = AccessCache(signal)
     eventually(lambda: signal.epoch() is not None)
