@@ -26,7 +26,11 @@ def init_lookups(app: Flask) -> None:
     """Scoring model and ladder are read from configuration once, not per request."""
     with app.app_context():
         writer = AuditWriter(db.engine)
-        app.extensions["federation.lookups.read_engine"] = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # PostgreSQL: autocommit spares the BEGIN and COMMIT round trips of a read. SQLite's driver
+        # begins no transaction for a SELECT anyway, and switching its isolation level costs a PRAGMA.
+        postgresql = db.engine.dialect.name == "postgresql"
+        read_engine = db.engine.execution_options(isolation_level="AUTOCOMMIT") if postgresql else db.engine
+        app.extensions["federation.lookups.read_engine"] = read_engine
     app.extensions["federation.lookups"] = lookups.LookupContext(
         model=ScoringModel.from_config(app.config),
         ladder=Ladder.from_config(app.config),
@@ -46,9 +50,8 @@ def lookup():
     query = parse_lookup(read_json_body(request))
     context = current_app.extensions["federation.lookups"]
     quota = principal.daily_lookup_quota if principal.daily_lookup_quota is not None else context.default_daily_quota
-    # Core, not the ORM session: nothing here is an object. Without a quota to charge the lookup
-    # only reads (its audit row goes to the audit writer): autocommit spares PostgreSQL the
-    # BEGIN and COMMIT round trips around the one query.
+    # Core, not the ORM session: nothing here is an object. Without a quota to charge, the lookup
+    # only reads (its audit row goes to the audit writer), on the read engine (``init_lookups``).
     engine = db.engine if quota is not None else current_app.extensions["federation.lookups.read_engine"]
     with engine.connect() as connection:
         result = lookups.lookup(

@@ -5,7 +5,9 @@ row, group-committed with other lookups' by the worker's audit writer
 (``audit.py``) before the answer is returned; and, only for members with a
 quota, one upsert for usage (then the audit row joins that transaction).
 Results name entries by opaque ref and show counts, categories, tiers and
-dates: never which member reported, never evidence.
+dates: never which member reported, never evidence. They are plain dicts with
+datetimes left as they are: the handler serialises them with orjson, which
+writes RFC 3339 in C (Python's ``isoformat`` was 17 calls a lookup).
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ def lookup(
         context.write_audit(audit)
     return {
         "purpose": request.purpose,
-        "looked_up_at": now.isoformat(),
+        "looked_up_at": now,
         "hits": hits,
         "identifiers": identifiers,
         "subjects": subjects,
@@ -160,7 +162,7 @@ def _recommendation(rec: Recommendation) -> dict[str, Any]:
         "rule": rec.rule,
         "strikes": rec.strikes,
         "total_amount": {currency: format(total.normalize(), "f") for currency, total in rec.total_amount.items()},
-        "freeze_until": rec.freeze_until.isoformat() if rec.freeze_until else None,
+        "freeze_until": rec.freeze_until,
     }
 
 
@@ -175,16 +177,16 @@ def _identifier_result(index: int, item: QueryItem, rows: Any, context: LookupCo
         "matched": True,
         "confidence": scored.confidence,
         "reporting_members": len({row.member_id for row in rows}),
-        "first_reported_at": min(reported).isoformat(),
-        "last_reported_at": max(reported).isoformat(),
+        "first_reported_at": min(reported),
+        "last_reported_at": max(reported),
         "matches": [
             {
                 "ref": row.ref,
                 "category": row.category,
                 "tier": row.tier,
                 "state": _state(row),
-                "occurred_at": row.occurred_at.isoformat(),
-                "reported_at": row.created_at.isoformat(),
+                "occurred_at": row.occurred_at,
+                "reported_at": row.created_at,
                 "weight": round(scored.strengths[row.id], 6),
             }
             for row in sorted(rows, key=lambda r: scored.strengths[r.id], reverse=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from sqlalchemy import event, select
 
@@ -155,17 +157,42 @@ def test_every_lookup_is_audited_without_the_hashes_of_misses(client, app, db, r
 
 @contextmanager
 def counted_selects(engine):
+    """Statements that read ``entry_identifiers``, counted at the driver, whoever sends them.
+
+    The lookup's match query runs on the driver's cursor (``lookups/matching.py``), below
+    SQLAlchemy's events: SQLite reports statements through its trace callback; psycopg
+    connections get a cursor class that records them.
+    """
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args):
+    def seen(statement: str) -> None:
         if "entry_identifiers" in statement:
             statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", count)
+    class RecordingCursor(psycopg.Cursor):
+        def execute(self, query, params=None, **kwargs):
+            seen(str(query))
+            return super().execute(query, params, **kwargs)
+
+    def instrument(dbapi_connection, _record, _proxy) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.set_trace_callback(seen)
+        else:
+            dbapi_connection.cursor_factory = RecordingCursor
+
+    def restore(dbapi_connection, _record) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.set_trace_callback(None)
+        else:
+            dbapi_connection.cursor_factory = psycopg.Cursor
+
+    event.listen(engine, "checkout", instrument)
+    event.listen(engine, "checkin", restore)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine, "checkout", instrument)
+        event.remove(engine, "checkin", restore)
 
 
 @pytest.mark.parametrize("size", [1, 1000])
