@@ -6,8 +6,8 @@ Settings (environment):
                        (default 100000; 1000000 and 10000000 are supported, and take a while to build)
     BENCH_BACKENDS     sqlite,postgresql (default both; PostgreSQL skipped if unreachable)
     BENCH_POSTGRES_URL default postgresql+psycopg://postgres@127.0.0.1:5432/test (a schema per size)
-    BENCH_SECONDS      per measurement (default 10)
-    BENCH_ROUNDS       measurements per server and scenario, alternating; the median is reported (default 3)
+    BENCH_SECONDS      per measurement (default 3)
+    BENCH_ROUNDS       measurements per server and scenario, alternating; the median is reported (default 9)
     BENCH_CONNECTIONS  concurrent connections (default 16)
     BENCH_WORKERS, BENCH_THREADS   gunicorn settings for both servers (default 2 and 4)
     BENCH_WRK_CPU      pin wrk to this CPU (taskset), e.g. 1; default: not pinned
@@ -24,6 +24,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -99,6 +100,7 @@ def start(command: list[str], env: dict[str, str], probe: str, body: bytes | Non
         cwd=ROOT,
         stdout=subprocess.DEVNULL,  # noqa: S603
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its process group is its pid: server_cpu() sums the workers
     )
     for _ in range(300):
         try:
@@ -129,12 +131,42 @@ WRK_FIGURES = {
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def measure(url: str, bodies: Path, token: str, seconds: int, connections: int) -> dict[str, float]:
+def server_cpu(group: int) -> float:
+    """CPU seconds used so far by every process of a server (master and workers), from /proc."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measure(url: str, bodies: Path, token: str, seconds: int, connections: int, server: int) -> dict[str, float]:
+    """One load run; besides throughput and latency, the server's CPU time per request.
+
+    CPU per request is steadier than requests/s on a shared machine whose speed drifts: it
+    is what the throughput ratio tends to when both servers are CPU-bound.
+    """
+    before = server_cpu(server)
+    figures = _load(url, bodies, token, seconds, connections)
+    requests_done = figures["rps"] * seconds
+    figures["cpu_ms"] = (server_cpu(server) - before) * 1000 / requests_done if requests_done else 0.0
+    return figures
+
+
+def _load(url: str, bodies: Path, token: str, seconds: int, connections: int) -> dict[str, float]:
     wrk = shutil.which("wrk")
     if wrk is None:
         return python_load(url, bodies, token, seconds, connections)
+    pin = setting("BENCH_WRK_CPU", "")
     output = subprocess.run(  # noqa: S603
         [
+            *(["taskset", "-c", pin] if pin else []),
             wrk,
             "-t1",
             f"-c{connections}",
@@ -225,22 +257,25 @@ def run_size(backend: str, entries: int, seconds: int, connections: int) -> list
         (folder / "bodies-single.jsonl").read_text().splitlines()[0].encode(),
     )
     rows = []
-    rounds = int(setting("BENCH_ROUNDS", "3"))
+    rounds = int(setting("BENCH_ROUNDS", "9"))
     try:
         token = token_for(f"http://127.0.0.1:{ours_port}", folder)
         for scenario, identifiers in (("single", 4), ("batch", 1000)):
             bodies = folder / f"bodies-{scenario}.jsonl"
             targets = {
-                "baseline": (f"http://127.0.0.1:{base_port}/lookup", ""),
-                "ours": (f"http://127.0.0.1:{ours_port}/v1/lookups", token),
+                "baseline": (f"http://127.0.0.1:{base_port}/lookup", "", baseline.pid),
+                "ours": (f"http://127.0.0.1:{ours_port}/v1/lookups", token, ours.pid),
             }
-            for target, auth in targets.values():
-                measure(target, bodies, auth, 2, connections)  # warm-up: caches, pools, token cache
+            for target, auth, pid in targets.values():
+                measure(target, bodies, auth, 2, connections, pid)  # warm-up: caches, pools, token cache
             samples: dict[str, list[dict[str, float]]] = {"baseline": [], "ours": []}
             for _ in range(rounds):  # alternate, so drift on the machine hits both alike
-                for server, (target, auth) in targets.items():
+                for server, (target, auth, pid) in targets.items():
                     checkpoint(url)
-                    samples[server].append(measure(target, bodies, auth, seconds, connections))
+                    samples[server].append(measure(target, bodies, auth, seconds, connections, pid))
+            paired = statistics.median(
+                o["rps"] / b["rps"] for o, b in zip(samples["ours"], samples["baseline"], strict=True)
+            )
             for server, runs in samples.items():
                 figures = median_run(runs)
                 rows.append(
@@ -251,14 +286,17 @@ def run_size(backend: str, entries: int, seconds: int, connections: int) -> list
                         "server": server,
                         "identifiers_per_request": identifiers,
                         "rounds": len(runs),
+                        "paired_ratio": paired,
                         **figures,
+                        "cpu_ms": statistics.median(r["cpu_ms"] for r in runs),
                     }
                 )
                 print(
                     f"  {scenario:6} {server:8} {figures['rps']:9.1f} req/s "
                     f"{figures['rps'] * identifiers:11.0f} ids/s  p50 {figures['p50']:7.2f} ms  "
-                    f"p99 {figures['p99']:7.2f} ms  errors {int(figures['errors'])}  "
-                    f"(rounds: {', '.join(str(round(r['rps'])) for r in runs)} req/s)",
+                    f"p99 {figures['p99']:7.2f} ms  cpu {rows[-1]['cpu_ms']:6.2f} ms/req  "
+                    f"errors {int(figures['errors'])}"
+                    f"  (rounds: {', '.join(str(round(r['rps'])) for r in runs)} req/s)",
                     flush=True,
                 )
     finally:
@@ -272,7 +310,10 @@ def run_size(backend: str, entries: int, seconds: int, connections: int) -> list
 
 
 def summary(rows: list[dict]) -> None:
-    print("\nratio ours/baseline (targets: single >= 60 % of req/s, batch >= 50 % of identifiers/s)")
+    print(
+        "\nratio ours/baseline (targets: single >= 60 % of req/s, batch >= 50 % of identifiers/s)\n"
+        "  of medians | median of paired rounds (each round next to the baseline's) | of server CPU per request"
+    )
     for backend in sorted({r["backend"] for r in rows}):
         for entries in sorted({r["entries"] for r in rows if r["backend"] == backend}):
             for scenario in ("single", "batch"):
@@ -283,7 +324,11 @@ def summary(rows: list[dict]) -> None:
                 }
                 if len(pick) == 2:
                     ratio = pick["ours"]["rps"] / pick["baseline"]["rps"]
-                    print(f"  {backend:10} {entries:>10,} {scenario:6} {ratio:6.1%}")
+                    cpu = pick["baseline"]["cpu_ms"] / pick["ours"]["cpu_ms"] if pick["ours"]["cpu_ms"] else 0.0
+                    print(
+                        f"  {backend:10} {entries:>10,} {scenario:6} {ratio:6.1%} | "
+                        f"{pick['ours']['paired_ratio']:6.1%} | {cpu:6.1%}"
+                    )
     sizes = sorted({r["entries"] for r in rows})
     if len(sizes) > 1:
         print(f"\np99 of ours at {sizes[-1]:,} vs {sizes[0]:,} entries (target <= 1.5x)")
@@ -304,7 +349,7 @@ def summary(rows: list[dict]) -> None:
 def main() -> None:
     sizes = [int(n) for n in setting("BENCH_ENTRIES", "100000").split(",")]
     backends = setting("BENCH_BACKENDS", "sqlite,postgresql").split(",")
-    seconds, connections = int(setting("BENCH_SECONDS", "10")), int(setting("BENCH_CONNECTIONS", "16"))
+    seconds, connections = int(setting("BENCH_SECONDS", "3")), int(setting("BENCH_CONNECTIONS", "16"))
     print(
         f"load generator: {'wrk' if shutil.which('wrk') else 'python (install wrk for better figures)'}; "
         f"{os.cpu_count()} cores; {seconds} s per measurement, {connections} connections"
