@@ -55,6 +55,9 @@ class Config:
     REVIEW_THRESHOLD = 0.2
     #: First strike: complaint rights frozen this many days.
     FREEZE_DAYS = 15
+    #: Where workers spool lookup audit lines before they reach the database (``lookups/audit.py``);
+    #: ``None``: ``<instance>/audit-spool``. Keep it on a local disk.
+    AUDIT_SPOOL_DIR: str | None = None
     #: Identifiers a member may look up per UTC day unless its own quota says otherwise; None: no limit.
     LOOKUP_DAILY_QUOTA: int | None = None
     #: Due process (docs/disputes.md): days a submitter has to answer a dispute before its entry is

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import orjson
 from flask import Flask, Response, current_app, request
@@ -12,7 +13,7 @@ from ..extensions import db
 from ..lookups import joint_rules
 from ..lookups import service as lookups
 from ..lookups.actions import Ladder
-from ..lookups.audit import AuditWriter
+from ..lookups.audit import AuditSpool
 from ..lookups.requests import parse_lookup
 from ..lookups.scoring import ScoringModel
 from .auth import current_principal, public, requires
@@ -25,7 +26,10 @@ blp = Blueprint("lookups", __name__, description="Matching identifiers against t
 def init_lookups(app: Flask) -> None:
     """Scoring model and ladder are read from configuration once, not per request."""
     with app.app_context():
-        writer = AuditWriter(db.engine)
+        spool = AuditSpool(
+            db.engine, Path(app.config.get("AUDIT_SPOOL_DIR") or Path(app.instance_path) / "audit-spool")
+        )
+        app.extensions["federation.lookups.audit"] = spool
         # PostgreSQL: autocommit spares the BEGIN and COMMIT round trips of a read. SQLite's driver
         # begins no transaction for a SELECT anyway, and switching its isolation level costs a PRAGMA.
         postgresql = db.engine.dialect.name == "postgresql"
@@ -36,7 +40,7 @@ def init_lookups(app: Flask) -> None:
         ladder=Ladder.from_config(app.config),
         identifier_secrets=app.extensions["federation.identifiers"],
         default_daily_quota=app.config.get("LOOKUP_DAILY_QUOTA"),
-        write_audit=writer.write,
+        write_audit=spool.write,
     )
 
 
@@ -67,6 +71,7 @@ def lookup():
 @blp.response(200)
 def stats(query):
     """Your own lookup usage over the last ``days`` days, per day and purpose."""
+    current_app.extensions["federation.lookups.audit"].flush()  # this worker's latest lookups too
     since = utcnow() - timedelta(days=query["days"])
     return lookups.usage_stats(db.session, current_principal().member_id, since)
 

@@ -30,11 +30,13 @@ def tick_once() -> str:
         )
     )
     purged = run(lambda: expiry.purge(db.session, now=utcnow()))
+    audited = current_app.extensions["federation.lookups.audit"].recover()  # spools of dead workers
     sent = deliver_due(db.session, current_app.extensions["federation.auth"].key_set, now=utcnow())
     return (
         f"disputes unanswered {report.unanswered}, review overdue {report.review_overdue}, moot {report.moot}; "
         f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
-        f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}"
+        f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
+        f"audit lines recovered {audited}"
     )
 
 

@@ -26,6 +26,9 @@ class LookupRecord(Base):
     hits: Mapped[int] = mapped_column(Integer)
     #: Opaque refs of the entries that matched.
     matched_refs: Mapped[list[str]] = mapped_column(JSON)
+    #: Unique per spooled line (``audit.AuditSpool``): ingesting a spool twice adds nothing twice.
+    #: NULL for rows written in the lookup's own transaction (members with a quota).
+    audit_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
 
     __table_args__ = (Index("ix_lookup_records_for_member_stats", "member_id", "created_at"),)
 

@@ -1,9 +1,9 @@
 """A lookup, start to finish: hash, match, score, recommend, audit.
 
 One database round trip for the matching whatever the batch size; one audit
-row, group-committed with other lookups' by the worker's audit writer
-(``audit.py``) before the answer is returned; and, only for members with a
-quota, one upsert for usage (then the audit row joins that transaction).
+line appended to the worker's spool (``audit.py``) before the answer is
+returned; and, only for members with a quota, one upsert for usage (then the
+audit row is written in that transaction instead).
 Results name entries by opaque ref and show counts, categories, tiers and
 dates: never which member reported, never evidence. They are plain dicts with
 datetimes left as they are: the handler serialises them with orjson, which
@@ -42,7 +42,7 @@ class LookupContext:
     ladder: Ladder
     identifier_secrets: IdentifierSecrets
     default_daily_quota: int | None = None
-    #: Durably records one audit row before returning (``audit.AuditWriter.write``); ``None``:
+    #: Durably records one audit row before returning (``audit.AuditSpool.write``); ``None``:
     #: insert it in the lookup's own transaction, committed by the caller.
     write_audit: Callable[[dict[str, Any]], None] | None = None
 

@@ -139,6 +139,10 @@ def test_every_lookup_is_audited_without_the_hashes_of_misses(client, app, db, r
     ref = list_entry(client, app, reporters["shop-a"], "a1")
     misses = query(app, OTHER_PHONE)
     lookup(client, reporters["risk-c"], query(app, PHONE) + misses, purpose="order_screening")
+    spool = app.extensions["federation.lookups.audit"]
+    spooled = b"".join(path.read_bytes() for path in spool.folder.glob("*.spool"))
+    assert misses[0]["hash"].encode() not in spooled and b"risk-c" in spooled  # kept before the answer
+    spool.flush()
     db.session.rollback()
     [record] = db.session.scalars(select(LookupRecord)).all()
     assert (record.member_id, record.purpose, record.identifiers, record.hits, record.matched_refs) == (
