@@ -89,8 +89,23 @@ def prepare(backend: str, entries: int) -> tuple[Path, str] | None:
         report = build(url, folder, entries)
         marker.write_text(json.dumps(report))
         print(f"  built in {report['seconds']} s", flush=True)
+    else:
+        migrate(url, folder)  # a database built by an older checkout: bring its schema up to date
     analyze(url)
     return folder, url
+
+
+def migrate(url: str, folder: Path) -> None:
+    from flask_migrate import upgrade
+
+    from federation import create_app
+
+    app = create_app(overrides={"DATABASE_URL": url}, instance_path=str(folder))
+    with app.app_context():
+        upgrade()
+        from federation.extensions import db
+
+        db.engine.dispose()
 
 
 def start(command: list[str], env: dict[str, str], probe: str, body: bytes | None = None) -> subprocess.Popen:

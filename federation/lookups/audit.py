@@ -138,8 +138,10 @@ class AuditSpool:
                     connection.execute(statement, rows[start : start + CHUNK])
             path.unlink(missing_ok=True)
             return len(rows)
-        except Exception:  # noqa: BLE001 - the file stays; the next flush or tick retries it
-            logger.exception("moving audit spool %s into the database failed; it will be retried", path.name)
+        except Exception as error:  # noqa: BLE001 - the file stays; the next flush or tick retries it
+            # One line, without the statement's parameters: this repeats every second until it works.
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0][:200]
+            logger.error("moving audit spool %s into the database failed (%s); will retry", path.name, reason)
             return 0
         finally:
             os.close(fd)
