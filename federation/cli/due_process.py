@@ -12,6 +12,7 @@ from ..database import utcnow
 from ..disputes import appeals
 from ..disputes import service as disputes
 from ..disputes.deadlines import apply_deadlines
+from ..disputes.evidence_files import erase_unneeded
 from ..entries import expiry
 from ..extensions import db
 from ..webhooks.dispatch import deliver_due
@@ -31,12 +32,14 @@ def tick_once() -> str:
     )
     purged = run(lambda: expiry.purge(db.session, now=utcnow()))
     audited = current_app.extensions["federation.lookups.audit"].recover()  # spools of dead workers
+    erased = erase_unneeded(settings.upload_dir, appeals.evidence_in_use(db.session))
+    db.session.commit()
     sent = deliver_due(db.session, current_app.extensions["federation.auth"].key_set, now=utcnow())
     return (
         f"disputes unanswered {report.unanswered}, review overdue {report.review_overdue}, moot {report.moot}; "
         f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
-        f"audit lines recovered {audited}"
+        f"audit lines recovered {audited}; evidence files erased {erased}"
     )
 
 

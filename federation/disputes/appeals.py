@@ -174,6 +174,12 @@ def _check_limits(
             )
 
 
+def evidence_in_use(session: Session) -> set[str]:
+    """Digests of evidence that open appeals refer to: their files must stay."""
+    rows = session.scalars(select(Appeal.evidence).where(Appeal.state.in_(APPEAL_OPEN_STATES)))
+    return {item["sha256"] for evidence in rows for item in evidence}
+
+
 def appeal_for_token(session: Session, ref: str, token: str) -> Appeal:
     """The appeal, for whoever holds its status token; anyone else learns nothing, not even that it exists."""
     appeal = session.scalar(select(Appeal).where(Appeal.ref == ref))

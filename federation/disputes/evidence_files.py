@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -55,3 +56,21 @@ def store_upload(stream: BinaryIO, folder: Path, *, max_bytes: int, pointer: str
         return StoredFile(sha256, size)
     finally:
         Path(temp_name).unlink(missing_ok=True)
+
+
+def erase_unneeded(folder: Path, still_needed: set[str], *, older_than_seconds: float = 3600) -> int:
+    """Delete stored files no open appeal refers to (decided, or never filed); returns how many.
+
+    An ID video is personal data: it is kept while a reviewer may need it and erased once the
+    appeal closes, like the contact address. Files younger than ``older_than_seconds`` are
+    spared: their appeal may be being filed right now.
+    """
+    if not folder.is_dir():
+        return 0
+    erased, cutoff = 0, time.time() - older_than_seconds
+    for path in folder.iterdir():
+        if path.name.startswith(".") or path.name in still_needed or path.stat().st_mtime > cutoff:
+            continue
+        path.unlink(missing_ok=True)
+        erased += 1
+    return erased

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -150,3 +151,19 @@ def test_a_wrong_status_code_looks_like_an_unknown_appeal(client, db):
     unknown = client.post("/appeal/status", data={"csrf_token": csrf_of(page), "appeal": "ANOSUCH", "token": "guess"})
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.get_data() == unknown.get_data()
+
+
+def test_the_video_is_erased_once_its_appeal_is_decided(client, app, auth, make_member, db, cli):
+    reviewer = auth.headers(make_member("fed-review", roles=["review"]))
+    response = post_appeal(client, appeal_form(client, UNLISTED))
+    appeal, _token = receipt_of(response.get_data(as_text=True))
+    stored = app.extensions["federation.due_process"].upload_dir / hashlib.sha256(VIDEO).hexdigest()
+    old = stored.stat().st_mtime - 7200
+    os.utime(stored, (old, old))  # past the grace period for appeals being filed
+    assert "evidence files erased 0" in cli("tick")  # still under review: kept
+    client.post(
+        f"/v1/appeals/{appeal}/decision",
+        json={"decision": "closed_no_match", "reason": "Nothing listed."},
+        headers=reviewer,
+    )
+    assert "evidence files erased 1" in cli("tick") and not stored.exists()
