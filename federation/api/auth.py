@@ -4,7 +4,8 @@
 the body is parsed: a stranger gets 401, never a validation error. Each call
 checks the member's *current* status and roles, so a suspension or a removed
 role bites on the next request even while the token is still live; the
-expensive signature check is cached per token.
+expensive signature check is cached per token, and the status from a worker
+cache that every change to a member invalidates (``members/access.py``).
 """
 
 from __future__ import annotations
