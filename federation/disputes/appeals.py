@@ -62,10 +62,6 @@ class FiledAppeal:
     status_token: str
 
 
-def _tag(secrets_: IdentifierSecrets, label: str, value: str) -> str:
-    return hmac.new(secrets_.pepper, f"{label}\0{value}".encode(), hashlib.sha256).hexdigest()
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -87,7 +83,9 @@ def _hashed_identifiers(
             secrets_.stored_hash(key_id, type_, hash_normalized(type_, value, salt)).hex()
             for key_id, salt in sorted(secrets_.salts.items())
         ]
-        hashed.append(AppealIdentifier(type=type_, tag=_tag(secrets_, f"appeal\0{type_}", value), stored_hashes=stored))
+        hashed.append(
+            AppealIdentifier(type=type_, tag=secrets_.keyed_tag(f"appeal\0{type_}", value), stored_hashes=stored)
+        )
     if errors:
         raise ValidationFailed("Some identifiers are not valid; see errors.", errors=errors)
     return hashed
@@ -116,7 +114,7 @@ def file_appeal(
         )
     hashed = _hashed_identifiers(identifiers, identifier_secrets, default_region)
     del identifiers  # the raw values go no further than this function
-    client_tag = _tag(identifier_secrets, "client", client_address)
+    client_tag = identifier_secrets.keyed_tag("client", client_address)
     _check_limits(session, client_tag, hashed, evidence, limits, now)
     token = secrets.token_urlsafe(24)
     appeal = Appeal(

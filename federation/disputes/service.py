@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..entries.models import Entry, EntryIdentifier
-from ..entries.service import ENDED_STATES, end_listing
+from ..entries.expiry import purge_identifiers
+from ..entries.models import Entry
+from ..entries.service import ENDED_STATES, end_listing, withdraw
 from ..errors import Conflict, Forbidden, NotFound
 from ..events.service import record
 from .models import Appeal, Dispute
@@ -179,7 +180,7 @@ def answer(
         payload={"ref": ref, "answer": answer},
     )
     if answer == "retract":
-        _retract_entry(session, dispute.entry, actor=member_id, now=now, reason=f"withdrawn in answer to {ref}")
+        withdraw(session, dispute.entry, actor=member_id, reason=f"withdrawn in answer to {ref}", now=now)
         moot_others(session, dispute.entry, dispute, actor=member_id, now=now)
         close(session, dispute, "retracted", by=member_id, reason=note or "The listing member withdrew it.", now=now)
     else:
@@ -245,8 +246,7 @@ def delist(session: Session, entry: Entry, *, actor: str, now: datetime, reason:
     previous = entry.state
     end_listing(entry, "delisted", reason=reason, now=now)
     session.flush()
-    session.execute(delete(EntryIdentifier).where(EntryIdentifier.entry_id == entry.id))
-    session.execute(update(Entry).where(Entry.id == entry.id).values(purged_at=now))
+    purge_identifiers(session, [entry.id], now)
     record(
         session,
         "entry:delisted",
@@ -254,19 +254,6 @@ def delist(session: Session, entry: Entry, *, actor: str, now: datetime, reason:
         actor=actor,
         now=now,
         payload={"ref": entry.ref, "from": previous},
-    )
-
-
-def _retract_entry(session: Session, entry: Entry, *, actor: str, now: datetime, reason: str) -> None:
-    previous = entry.state
-    end_listing(entry, "retracted", reason=reason, now=now)
-    record(
-        session,
-        "entry:retracted",
-        f"entry:{entry.ref}",
-        actor=actor,
-        now=now,
-        payload={"ref": entry.ref, "from": previous, "reason": reason},
     )
 
 

@@ -44,13 +44,18 @@ def purge(session: Session, *, now: datetime, actor: str = "system:purge") -> Pu
         session.execute(select(Entry.id, Entry.ref).where(Entry.state.in_(ENDED_STATES), Entry.purged_at.is_(None)))
     )
     ids = [row.id for row in ended]
-    for chunk in _chunks(ids, 500):
-        session.execute(delete(EntryIdentifier).where(EntryIdentifier.entry_id.in_(chunk)))
-        session.execute(update(Entry).where(Entry.id.in_(chunk)).values(purged_at=now))
+    purge_identifiers(session, ids, now)
     for row in ended:
         record(session, "entry:purged", f"entry:{row.ref}", actor=actor, now=now, payload={"ref": row.ref})
     session.flush()
     return PurgeReport(expired=len(expiring), purged=len(ids))
+
+
+def purge_identifiers(session: Session, entry_ids: list[int], now: datetime) -> None:
+    """Delete the identifier hashes of ended entries (data minimisation); the entries and history stay."""
+    for chunk in _chunks(entry_ids, 500):
+        session.execute(delete(EntryIdentifier).where(EntryIdentifier.entry_id.in_(chunk)))
+        session.execute(update(Entry).where(Entry.id.in_(chunk)).values(purged_at=now))
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:

@@ -232,18 +232,23 @@ def retract(session: Session, member_id: str, ref: str, *, reason: str, now: dat
         return entry
     if entry.state in ENDED_STATES:
         raise Conflict(f"Entry {ref} is already {entry.state}.", code="entry_ended")
+    withdraw(session, entry, actor=member_id, reason=reason, now=now)
+    session.flush()
+    return entry
+
+
+def withdraw(session: Session, entry: Entry, *, actor: str, reason: str, now: datetime) -> None:
+    """End a live entry as retracted and record it (a retraction, or a submitter's answer to a dispute)."""
     previous = entry.state
     end_listing(entry, "retracted", reason=reason, now=now)
     record(
         session,
         "entry:retracted",
-        f"entry:{ref}",
-        actor=member_id,
+        f"entry:{entry.ref}",
+        actor=actor,
         now=now,
-        payload={"ref": ref, "from": previous, "reason": reason},
+        payload={"ref": entry.ref, "from": previous, "reason": reason},
     )
-    session.flush()
-    return entry
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,11 @@ class IdentifierSecrets:
             prefix = self._prefixes[(key_id, type_)] = f"{key_id}\x00{type_}\x00".encode("ascii")
         return hmac.digest(self.pepper, prefix + member_hash.encode("ascii"), "sha256")  # one-shot C path
 
+    def keyed_tag(self, label: str, value: str) -> str:
+        """A peppered tag for server-side comparisons of values never stored (appeal identifiers,
+        client addresses): stable, and useless to anyone without the pepper."""
+        return hmac.digest(self.pepper, f"{label}\0{value}".encode(), "sha256").hex()
+
 
 def _new_salts() -> str:
     key_id = datetime.now(UTC).strftime("%Y-%m")
