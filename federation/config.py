@@ -77,6 +77,10 @@ class Config:
     #: Fernet key that encrypts appellants' contact addresses; ``None``: ``<instance>/contact.key``,
     #: generated on first start.
     CONTACT_KEY: str | None = None
+    #: Reverse proxies in front of the server that set ``X-Forwarded-For``/``-Proto``/``-Host``:
+    #: the number of them to trust (0: none, take the socket's address). Appeals are rate-limited
+    #: per client address; behind a proxy without this, every appellant shares the proxy's.
+    TRUSTED_PROXIES = 0
     #: Webhook URLs must be https unless this is set (local development and tests).
     WEBHOOK_ALLOW_HTTP = False
     #: Log SQL statements (never in production: statements carry hashes).

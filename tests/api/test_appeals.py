@@ -227,3 +227,28 @@ def test_evidence_files_can_be_uploaded_with_the_appeal_and_must_match_a_declare
         environ_base={"REMOTE_ADDR": next(_addresses)},
     )
     assert problem(stranger, 422)["errors"][0]["pointer"] == "/files/0"
+
+
+@pytest.mark.parametrize(("trusted", "expected"), [(1, [202] * 10), (0, [202] * 5 + [429] * 5)])
+def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(make_database_url, tmp_path, trusted, expected):
+    """Two appellants behind one proxy: two addresses if the proxy is trusted, one if not."""
+    from flask_migrate import upgrade
+
+    from federation.extensions import db as _db
+    from tests.conftest import build_app
+
+    app = build_app(make_database_url("sqlite"), str(tmp_path), TRUSTED_PROXIES=trusted)
+    with app.app_context():
+        upgrade()
+        client = app.test_client()
+        codes = [
+            client.post(
+                "/v1/appeals",
+                json=appeal_body(f"1370013{n:04d}"),
+                headers={"X-Forwarded-For": f"198.51.100.{n // 5}"},  # five appeals per client
+                environ_base={"REMOTE_ADDR": "10.0.0.1"},  # the proxy
+            ).status_code
+            for n in range(10)
+        ]
+        _db.engine.dispose()
+    assert codes == expected
