@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import current_app
 
 from ..database import utcnow
@@ -11,53 +10,15 @@ from ..extensions import db
 from ..webhooks import service as webhooks
 from .auth import current_principal, ensure_self_or_admin, requires
 from .parsing import Blueprint
+from .schemas.changes import (
+    ChangePageSchema,
+    ChangeQuerySchema,
+    DeliverySchema,
+    WebhookInSchema,
+    WebhookSchema,
+)
 
 blp = Blueprint("changes", __name__, description="What changed on the list, in order; pushed by webhooks.")
-
-
-class ChangeQuerySchema(ma.Schema):
-    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
-    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
-
-
-class ChangeSchema(ma.Schema):
-    position = ma.fields.Integer()
-    type = ma.fields.String(metadata={"description": "listed, retracted, suspended, reinstated, delisted, expired"})
-    entry = ma.fields.String(metadata={"description": "the entry's opaque reference"})
-    data = ma.fields.Dict()
-    at = ma.fields.AwareDateTime(attribute="created_at")
-
-
-class ChangePageSchema(ma.Schema):
-    changes = ma.fields.List(ma.fields.Nested(ChangeSchema))
-    next_cursor = ma.fields.Integer(metadata={"description": "pass as ?after= to resume"})
-
-
-class WebhookInSchema(ma.Schema):
-    url = ma.fields.String(required=True, validate=ma.validate.Length(min=8, max=2048))
-
-
-class WebhookSchema(ma.Schema):
-    id = ma.fields.Integer()
-    url = ma.fields.String()
-    created_at = ma.fields.AwareDateTime()
-
-
-class AttemptSchema(ma.Schema):
-    attempted_at = ma.fields.AwareDateTime()
-    status_code = ma.fields.Integer(allow_none=True)
-    error = ma.fields.String(allow_none=True)
-    duration_ms = ma.fields.Integer()
-
-
-class DeliverySchema(ma.Schema):
-    id = ma.fields.Integer()
-    position = ma.fields.Integer()
-    state = ma.fields.String()
-    attempts = ma.fields.Integer()
-    next_attempt_at = ma.fields.AwareDateTime()
-    delivered_at = ma.fields.AwareDateTime(allow_none=True)
-    log = ma.fields.List(ma.fields.Nested(AttemptSchema))
 
 
 @blp.route("/v1/changes")
