@@ -8,7 +8,6 @@ from flask import current_app, request
 
 from ..database import utcnow
 from ..disputes import appeals
-from ..disputes.evidence_files import store_upload
 from ..errors import ValidationFailed, field_error, flatten_messages
 from ..extensions import db
 from .auth import current_principal, public, requires
@@ -65,15 +64,8 @@ def _appeal_body() -> dict:
         ) from None
     body = _load(document, "form")
     declared = {item["sha256"] for item in body["evidence"]}
-    settings = due_process()
     for index, upload in enumerate(request.files.getlist("files")):
-        try:
-            stored = store_upload(
-                upload.stream, settings.upload_dir, max_bytes=settings.upload_max_bytes, pointer=f"/files/{index}",
-                declared=None,
-            )  # fmt: skip
-        finally:
-            upload.close()
+        stored = due_process().store(upload, pointer=f"/files/{index}")
         if stored.sha256 not in declared:
             raise ValidationFailed(
                 "An uploaded file matches no declared evidence digest.",

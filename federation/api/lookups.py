@@ -53,7 +53,7 @@ def lookup():
     principal = current_principal()
     query = parse_lookup(read_json_body(request))
     context = current_app.extensions["federation.lookups"]
-    quota = principal.daily_lookup_quota if principal.daily_lookup_quota is not None else context.default_daily_quota
+    quota = lookups.effective_quota(context, principal.daily_lookup_quota)
     # Core, not the ORM session: nothing here is an object. Without a quota to charge, the lookup
     # only reads (its audit row goes to the audit writer), on the read engine (``init_lookups``).
     engine = db.engine if quota is not None else current_app.extensions["federation.lookups.read_engine"]

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from werkzeug.datastructures import FileStorage
+
 from .appeals import AppealLimits
 from .contact import ContactBox, load_contact_box
+from .evidence_files import StoredFile, store_upload
 from .service import Deadlines
 
 
@@ -28,3 +31,13 @@ class DueProcess:
             upload_dir=Path(config.get("APPEAL_UPLOAD_DIR") or Path(instance_path) / "appeal-files"),
             upload_max_bytes=int(config["APPEAL_UPLOAD_MAX_BYTES"]),
         )
+
+    def store(self, upload: FileStorage, *, pointer: str, declared: str | None = None) -> StoredFile:
+        """Keep an uploaded evidence file under its SHA-256 (``evidence_files.store_upload``), then close
+        it: large uploads are spooled to disk by the form parser."""
+        try:
+            return store_upload(
+                upload.stream, self.upload_dir, max_bytes=self.upload_max_bytes, pointer=pointer, declared=declared
+            )
+        finally:
+            upload.close()

@@ -47,6 +47,11 @@ class LookupContext:
     write_audit: Callable[[dict[str, Any]], None] | None = None
 
 
+def effective_quota(context: LookupContext, member_quota: int | None) -> int | None:
+    """A member's own daily quota, else the federation's default; ``None``: no limit, nothing to charge."""
+    return member_quota if member_quota is not None else context.default_daily_quota
+
+
 def lookup(
     connection: Connection,
     member_id: str,
@@ -63,7 +68,7 @@ def lookup(
             "Unknown salt key ids; see errors.",
             errors=[field_error(f"/identifiers/{i}/key_id", "Unknown salt key id.") for i in unknown[:100]],
         )
-    quota = daily_quota if daily_quota is not None else context.default_daily_quota
+    quota = daily_quota  # already resolved by ``effective_quota``
     if quota is not None:
         _charge(connection, member_id, len(request.items), quota, now)
     stored = [secrets.stored_hash(item.key_id, item.type, item.hash) for item in request.items]

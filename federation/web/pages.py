@@ -19,7 +19,6 @@ from ..api.appeals import file_appeal_from
 from ..api.disputes import due_process
 from ..api.schemas.disputes import AppealSchema
 from ..disputes import appeals
-from ..disputes.evidence_files import store_upload
 from ..errors import FederationError, flatten_messages
 from ..extensions import db
 from .i18n import DEFAULT, LANGUAGES, translate
@@ -86,22 +85,13 @@ def _body_from_form() -> dict[str, Any]:
     evidence = []
     video, declared = files.get("id_video_file"), form.get("id_video_sha256", "").strip().lower() or None
     if video and video.filename:
-        stored = store_upload(
-            video.stream,
-            settings.upload_dir,
-            max_bytes=settings.upload_max_bytes,
-            pointer="/id_video",
-            declared=declared,
-        )
+        stored = settings.store(video, pointer="/id_video", declared=declared)
         evidence.append({"kind": "id_video", "sha256": stored.sha256, "size": stored.size})
     elif declared:
         evidence.append({"kind": "id_video", "sha256": declared})
     for upload in files.getlist("other_files"):
         if upload and upload.filename:
-            stored = store_upload(
-                upload.stream, settings.upload_dir, max_bytes=settings.upload_max_bytes, pointer="/other_files",
-                declared=None,
-            )  # fmt: skip
+            stored = settings.store(upload, pointer="/other_files")
             evidence.append({"kind": "other", "sha256": stored.sha256, "size": stored.size})
     return {
         "identifiers": identifiers,
