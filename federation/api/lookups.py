@@ -82,12 +82,5 @@ def stats(query):
 def current_rules():
     """The joint rules in force (规则公示), in zh-CN and en, with the ladder's parameters."""
     rules = joint_rules.current(db.session, utcnow())
-    config = current_app.config
-    rules.ladder = {
-        "freeze_days": config["FREEZE_DAYS"],
-        "strike_threshold": config["STRIKE_THRESHOLD"],
-        "review_threshold": config["REVIEW_THRESHOLD"],
-        "police_referral_thresholds": config["POLICE_REFERRAL_THRESHOLDS"],
-        "tier_ttl_days": config["TIER_TTL_DAYS"],
-    }
+    rules.ladder = joint_rules.ladder_terms(current_app.config)
     return rules

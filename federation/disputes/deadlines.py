@@ -93,5 +93,5 @@ def _suspend_for(session: Session, dispute: Dispute, *, actor: str, now: datetim
             f"entry:{entry.ref}",
             actor=actor,
             now=now,
-            payload={"ref": entry.ref, "dispute": dispute.ref},
+            payload={"ref": entry.ref, "from": "active", "dispute": dispute.ref},
         )

@@ -218,7 +218,14 @@ def close(session: Session, dispute: Dispute, outcome: str, *, by: str, reason: 
     )
     if entry.state == "suspended" and not _still_suspending(session, entry, dispute):
         entry.state, entry.updated_at = "active", now
-        record(session, "entry:reinstated", f"entry:{entry.ref}", actor=by, now=now, payload={"ref": entry.ref})
+        record(
+            session,
+            "entry:reinstated",
+            f"entry:{entry.ref}",
+            actor=by,
+            now=now,
+            payload={"ref": entry.ref, "from": "suspended"},
+        )
     if dispute.appeal is not None:
         from .appeals import settle_if_done  # appeals build on disputes, not the other way round
 

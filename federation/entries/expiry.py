@@ -30,6 +30,7 @@ def purge(session: Session, *, now: datetime, actor: str = "system:purge") -> Pu
         session.scalars(select(Entry).where(Entry.state.in_(("active", "suspended")), Entry.expires_at <= now))
     )
     for entry in expiring:
+        previous = entry.state
         end_listing(entry, "expired", reason="term ended", now=now)
         record(
             session,
@@ -37,7 +38,7 @@ def purge(session: Session, *, now: datetime, actor: str = "system:purge") -> Pu
             f"entry:{entry.ref}",
             actor=actor,
             now=now,
-            payload={"ref": entry.ref, "tier": entry.tier},
+            payload={"ref": entry.ref, "from": previous},
         )
     session.flush()
     ended = list(

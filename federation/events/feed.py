@@ -34,7 +34,8 @@ from .models import Event
 FEED_TAGS = frozenset(
     {"entry:listed", "entry:retracted", "entry:suspended", "entry:reinstated", "entry:delisted", "entry:expired"}
 )
-#: Payload keys a member may see; everything else in the event stays internal.
+#: Payload keys a member may see; everything else in the event stays internal. ``listed``
+#: carries ``category`` and ``tier``; every other change ``from``, the state the entry left.
 _SHOWN = ("category", "tier", "from")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationFailed, field_error
 from ..events.service import record
+from .actions import RULES
 from .models import RuleDocument
 
 VERSION_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
@@ -90,3 +91,23 @@ def current(session: Session, now: datetime) -> RuleDocument:
     if rules is None:
         raise NotFound("No joint rules are in effect yet.", code="no_rules")
     return rules
+
+
+def ladder_terms(config: Any) -> dict[str, Any]:
+    """The ladder as it is applied, published beside the rules text: parameters and every rule in order.
+
+    Members show these to their users, so they come from the same table ``actions.recommend``
+    implements, never from a separate description that could drift.
+    """
+    return {
+        "freeze_days": config["FREEZE_DAYS"],
+        "freeze_counted_from": "listed_at",
+        "strike_threshold": config["STRIKE_THRESHOLD"],
+        "review_threshold": config["REVIEW_THRESHOLD"],
+        "police_referral_thresholds": config["POLICE_REFERRAL_THRESHOLDS"],
+        "tier_ttl_days": config["TIER_TTL_DAYS"],
+        "rules": [
+            {"action": action, "rule": rule, "when": {"en": english, "zh-CN": chinese}}
+            for action, rule, english, chinese in RULES
+        ],
+    }

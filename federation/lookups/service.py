@@ -149,7 +149,7 @@ def _candidates(rows_with_types: dict[int, tuple[Any, set[str]]]) -> list[Candid
 
 def _strikes(rows: list[Any], scored: Scored, ladder: Ladder) -> list[Strike]:
     return [
-        Strike(entry_id=row.id, tier=row.tier, amount=row.amount, currency=row.currency)
+        Strike(entry_id=row.id, tier=row.tier, amount=row.amount, currency=row.currency, listed_at=row.created_at)
         for row in rows
         if row.state == "active" and row.open_disputes == 0 and scored.strengths[row.id] >= ladder.strike_threshold
     ]

@@ -51,6 +51,47 @@ def test_the_feed_lists_changes_in_order_without_hashes_or_reporters(client, app
     assert page["next_cursor"] == 3
 
 
+def test_every_change_carries_the_data_the_docs_promise(client, app, db, members, auth, make_member):
+    """docs/disputes.md: ``listed`` has category and tier; every other change the state it left."""
+    from federation.disputes.deadlines import apply_deadlines
+    from federation.disputes.settings import DueProcess
+    from federation.entries import expiry
+
+    members["risk-d"] = auth.headers(make_member("risk-d", roles=["query"]))
+    members["review-e"] = auth.headers(make_member("review-e", roles=["review"]))
+    kept = list_entry(client, app, members["shop-a"], "a1")
+    gone = list_entry(client, app, members["shop-a"], "a2", phone="13900139000")
+    disputes = []
+    for ref in (kept, gone):
+        body = {"reason": "The buyer showed us the code was never delivered.", "evidence": []}
+        response = client.post(f"/v1/entries/{ref}/disputes", json=body, headers=members["risk-d"])
+        assert response.status_code == 201, response.get_json()
+        disputes.append(response.get_json()["ref"])
+    settings = DueProcess.from_config(app.config, app.instance_path)
+    later = datetime.now(UTC) + timedelta(days=15)
+    apply_deadlines(
+        db.session, now=later, deadlines=settings.deadlines, identifier_secrets=app.extensions["federation.identifiers"]
+    )
+    db.session.commit()
+    for ref, outcome in zip(disputes, ("rejected", "upheld"), strict=True):
+        decision = {"outcome": outcome, "reason": "Decided on the evidence of both sides."}
+        response = client.post(f"/v1/disputes/{ref}/decision", json=decision, headers=members["review-e"])
+        assert response.status_code == 200, response.get_json()
+    expiry.purge(db.session, now=datetime.now(UTC) + timedelta(days=400))
+    db.session.commit()
+    changes = [(c["type"], c["entry"], c["data"]) for c in feed(client, members["risk-c"])["changes"]]
+    listed = {"category": "refund_after_use", "tier": 1}
+    assert changes == [
+        ("listed", kept, listed),
+        ("listed", gone, listed),
+        ("suspended", kept, {"from": "active"}),
+        ("suspended", gone, {"from": "active"}),
+        ("reinstated", kept, {"from": "suspended"}),
+        ("delisted", gone, {"from": "suspended"}),
+        ("expired", kept, {"from": "active"}),
+    ]
+
+
 def test_the_feed_resumes_from_a_cursor(client, app, members):
     refs = [list_entry(client, app, members["shop-a"], f"a{n}", phone=f"1380013800{n}") for n in range(5)]
     first = feed(client, members["risk-c"], limit=2)

@@ -89,6 +89,30 @@ def test_subject_identifiers_corroborate_one_entry(client, app, reporters):
     assert subject["confidence"] == pytest.approx(expected, abs=1e-4) and subject["matched_entries"] == 1
 
 
+def test_the_freeze_ends_fifteen_days_after_the_listing(client, app, db, reporters):
+    """A lookup 16 days after the listing recommends review under its own rule, never a fresh freeze."""
+    from federation.entries.models import Entry
+
+    ref = list_entry(client, app, reporters["shop-a"], "a1")
+    listed = datetime.now(UTC) - timedelta(days=16)
+    db.session.execute(Entry.__table__.update().where(Entry.ref == ref).values(created_at=listed))
+    db.session.commit()
+    action = lookup(client, reporters["risk-c"], query(app, PHONE, subject="c")).get_json()["subjects"][0]
+    assert action["recommended_action"] == {
+        "action": "review",
+        "rule": "first_strike_freeze_served",
+        "strikes": 1,
+        "total_amount": {"CNY": "199"},
+        "freeze_until": None,
+    }
+    db.session.execute(Entry.__table__.update().where(Entry.ref == ref).values(created_at=listed + timedelta(days=2)))
+    db.session.commit()
+    action = lookup(client, reporters["risk-c"], query(app, PHONE, subject="c")).get_json()["subjects"][0]
+    freeze = datetime.fromisoformat(action["recommended_action"]["freeze_until"])
+    assert action["recommended_action"]["action"] == "warn_and_freeze"
+    assert abs(freeze - (listed + timedelta(days=17))) < timedelta(seconds=1)
+
+
 def test_ip_network_alone_never_freezes(client, app, reporters):
     list_entry(client, app, reporters["shop-a"], "a1", identifiers=hashed(app, "ip", "114.114.114.114"))
     body = lookup(client, reporters["risk-c"], [{**query(app, "114.114.114.9", "ip")[1], "subject": "s"}]).get_json()
@@ -248,3 +272,7 @@ def test_rules_publish_and_current(client, app, db):
     assert body["version"] == "2026.1" and "冻结投诉权限 15 天" in body["text"]["zh-CN"]
     assert "frozen for 15 days" in body["text"]["en"]
     assert body["ladder"]["freeze_days"] == 15 and body["ladder"]["police_referral_thresholds"]["CNY"] == "5000"
+    assert body["ladder"]["freeze_counted_from"] == "listed_at"
+    rules = {rule["rule"]: rule for rule in body["ladder"]["rules"]}
+    assert rules["first_strike_freeze_served"]["action"] == "review"
+    assert "freeze" in rules["first_strike"]["when"]["en"] and "冻结" in rules["first_strike"]["when"]["zh-CN"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from federation.lookups.actions import Ladder, Strike, recommend
+from federation.lookups.actions import RULES, Ladder, Strike, recommend
 from federation.lookups.scoring import Candidate, ScoringModel, identity, score
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -35,9 +35,11 @@ def entry(
     )
 
 
-def strikes_of(candidates, scored, tiers=None, amounts=None):
+def strikes_of(candidates, scored, tiers=None, amounts=None, listed_at=NOW):
     return [
-        Strike(c.entry_id, (tiers or {}).get(c.entry_id, 1), *(amounts or {}).get(c.entry_id, (None, None)))
+        Strike(
+            c.entry_id, (tiers or {}).get(c.entry_id, 1), *(amounts or {}).get(c.entry_id, (None, None)), listed_at
+        )
         for c in candidates
         if c.counts and not c.disputed and scored.strengths[c.entry_id] >= LADDER.strike_threshold
     ]
@@ -69,6 +71,14 @@ def test_worked_examples(name, candidates, confidence, action, rule):
     assert (rec.action, rec.rule) == (action, rule), name
 
 
+def test_example_k_a_served_freeze_is_not_renewed():
+    candidates = [entry(1, age_days=16)]
+    scored = score(MODEL, candidates, NOW)
+    rec = recommend(LADDER, strikes_of(candidates, scored, listed_at=NOW - timedelta(days=16)), scored.confidence, NOW)
+    assert scored.confidence == pytest.approx(0.824562, abs=1e-6)
+    assert (rec.action, rec.rule, rec.freeze_until) == ("review", "first_strike_freeze_served", None)
+
+
 def test_example_i_amounts_add_up_to_a_police_referral():
     candidates = [entry(1, "m1"), entry(2, "m2")]
     confidence, rec = outcome(candidates, amounts={1: (Decimal("3000"), "CNY"), 2: (Decimal("2500"), "CNY")})
@@ -80,9 +90,62 @@ def test_example_i_amounts_add_up_to_a_police_referral():
     )
 
 
-def test_first_strike_freezes_for_fifteen_days():
+def test_first_strike_freezes_for_fifteen_days_from_its_listing():
     _, rec = outcome([entry(1)])
     assert rec.freeze_until == NOW + timedelta(days=15) and rec.strikes == 1
+
+
+LISTED = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
+FREEZE_ENDS = LISTED + timedelta(days=15)
+
+
+@pytest.mark.parametrize(
+    ("now", "action", "rule", "freeze_until"),
+    [
+        (LISTED, "warn_and_freeze", "first_strike", FREEZE_ENDS),
+        (FREEZE_ENDS - timedelta(microseconds=1), "warn_and_freeze", "first_strike", FREEZE_ENDS),
+        (FREEZE_ENDS, "review", "first_strike_freeze_served", None),
+        (FREEZE_ENDS + timedelta(seconds=1), "review", "first_strike_freeze_served", None),
+        (LISTED + timedelta(days=100), "review", "first_strike_freeze_served", None),
+    ],
+    ids=["at-listing", "just-before-end", "at-end", "just-after-end", "100-days-later"],
+)
+def test_the_freeze_counts_from_the_listing_and_ends(now, action, rule, freeze_until):
+    """The same strike seen by lookups at different times: one freeze, never a fresh one."""
+    rec = recommend(LADDER, [Strike(1, 1, None, None, LISTED)], 0.85, now)
+    assert (rec.action, rec.rule, rec.freeze_until, rec.strikes) == (action, rule, freeze_until, 1)
+
+
+def test_an_old_offence_listed_today_still_freezes():
+    """Confirmation starts the sanction: an offence found out 40 days later is frozen from its listing."""
+    rec = recommend(LADDER, [Strike(1, 1, None, None, NOW)], 0.85, NOW)
+    assert rec.action == "warn_and_freeze" and rec.freeze_until == NOW + timedelta(days=15)
+
+
+def test_a_second_strike_bans_whatever_the_first_ones_freeze():
+    old = Strike(1, 1, None, None, NOW - timedelta(days=90))
+    new = Strike(2, 1, None, None, NOW - timedelta(days=1))
+    rec = recommend(LADDER, [old, new], 0.97, NOW)
+    assert (rec.action, rec.rule, rec.freeze_until) == ("ban", "second_strike", None)
+
+
+def test_the_published_ladder_names_every_rule_recommend_can_give():
+    published = [(action, rule) for action, rule, *_ in RULES]
+    given = {
+        (r.action, r.rule)
+        for r in [
+            recommend(LADDER, [Strike(1, 3, None, None, NOW)], 0.9, NOW),
+            recommend(LADDER, [Strike(1, 1, Decimal("9000"), "CNY", NOW)], 0.9, NOW),
+            recommend(LADDER, [Strike(1, 1, None, None, NOW), Strike(2, 1, None, None, NOW)], 0.9, NOW),
+            recommend(LADDER, [Strike(1, 2, None, None, NOW)], 0.9, NOW),
+            recommend(LADDER, [Strike(1, 1, None, None, NOW)], 0.9, NOW),
+            recommend(LADDER, [Strike(1, 1, None, None, NOW - timedelta(days=16))], 0.9, NOW),
+            recommend(LADDER, [], 0.3, NOW),
+            recommend(LADDER, [], 0.1, NOW),
+            recommend(LADDER, [], 0.0, NOW),
+        ]
+    }
+    assert given == set(published) and len(published) == len(set(published))
 
 
 def test_tier_escalation_without_a_second_strike():
