@@ -37,9 +37,7 @@ def entry(
 
 def strikes_of(candidates, scored, tiers=None, amounts=None, listed_at=NOW):
     return [
-        Strike(
-            c.entry_id, (tiers or {}).get(c.entry_id, 1), *(amounts or {}).get(c.entry_id, (None, None)), listed_at
-        )
+        Strike(c.entry_id, (tiers or {}).get(c.entry_id, 1), *(amounts or {}).get(c.entry_id, (None, None)), listed_at)
         for c in candidates
         if c.counts and not c.disputed and scored.strengths[c.entry_id] >= LADDER.strike_threshold
     ]
