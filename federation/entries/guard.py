@@ -27,6 +27,10 @@ from ..events.service import record
 from . import rules
 from .models import Entry, EntryHold, EntryIdentifier, ReinsertionGuard, ReinsertionGuardHash
 
+#: A network is shared by neighbours: guarding it would hold their listings for one person's case
+#: (appeals cannot name one either, for the same reason).
+UNGUARDED_TYPES = ("ip_net",)
+
 
 def add_guard(
     session: Session,
@@ -42,7 +46,13 @@ def add_guard(
 ) -> ReinsertionGuard:
     """Guard ``entry``'s identifiers from now on. Call it before the entry's hashes are purged."""
     session.flush()
-    hashes = set(session.scalars(select(EntryIdentifier.stored_hash).where(EntryIdentifier.entry_id == entry.id)))
+    hashes = set(
+        session.scalars(
+            select(EntryIdentifier.stored_hash).where(
+                EntryIdentifier.entry_id == entry.id, EntryIdentifier.type.not_in(UNGUARDED_TYPES)
+            )
+        )
+    )
     hashes.update(extra_hashes)
     guard = ReinsertionGuard(
         entry=entry,

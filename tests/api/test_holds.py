@@ -298,3 +298,12 @@ def test_a_certification_must_be_given_in_full(client, app, parties):
     body = {**entry_payload(app, "b1"), "relisting_certification": {"certified": False, "statement": "x" * 30}}
     errors = problem(client.post("/v1/entries", json=body, headers=parties["shop-b"]), 422)["errors"]
     assert [e["pointer"] for e in errors] == ["/relisting_certification/certified"]
+
+
+def test_the_guard_watches_the_person_not_their_network(client, app, parties):
+    entry = list_entry(client, app, parties["shop-a"], "a1", identifiers=hashed(app, "ip", "114.114.114.114"))
+    decide_dispute(client, parties, entry)
+    neighbour = entry_payload(app, "b1", identifiers=hashed(app, "ip", "114.114.114.9"))
+    assert client.post("/v1/entries", json=neighbour, headers=parties["shop-b"]).get_json()["state"] == "active"
+    same = entry_payload(app, "b2", identifiers=hashed(app, "ip", "114.114.114.114"))
+    assert client.post("/v1/entries", json=same, headers=parties["shop-b"]).get_json()["state"] == "held"
