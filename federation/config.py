@@ -64,6 +64,9 @@ class Config:
     #: suspended, and days a reviewer has to decide a dispute or appeal after receipt.
     DISPUTE_RESPONSE_DAYS = 14
     REVIEW_DECISION_DAYS = 30
+    #: Days after a dispute or appeal is upheld (or conceded) during which a new listing of the same
+    #: identifiers, by any member, is held for a reviewer instead of matching (docs/disputes.md).
+    REINSERTION_GUARD_DAYS = 180
     #: Public appeals: per client address per hour, per identifier per day, the window in which a
     #: repeat appeal needs new evidence, and how many identifiers one appeal may name.
     APPEAL_RATE_PER_ADDRESS_HOURLY = 5

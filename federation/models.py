@@ -6,7 +6,7 @@ schema on the metadata, whatever the app happened to import so far.
 
 from .database import Base
 from .disputes.models import Appeal, AppealIdentifier, Dispute
-from .entries.models import Entry, EntryIdentifier, Evidence
+from .entries.models import Entry, EntryHold, EntryIdentifier, Evidence, ReinsertionGuard, ReinsertionGuardHash
 from .events.feed import Change, ChangeCounter
 from .events.models import Event
 from .lookups.models import LookupRecord, LookupUsage, RuleDocument
@@ -21,10 +21,13 @@ __all__ = [
     "ChangeCounter",
     "Dispute",
     "Entry",
+    "EntryHold",
     "EntryIdentifier",
     "Event",
     "Evidence",
     "LookupRecord",
+    "ReinsertionGuard",
+    "ReinsertionGuardHash",
     "LookupUsage",
     "RuleDocument",
     "Member",

@@ -54,3 +54,23 @@ def test_signing_keys_rotate_and_retire(cli, app):
     rotated = json.loads(cli("signing-keys", "rotate"))["keys"]
     assert len(rotated) == len(before) + 1 and rotated[1:] == before
     assert len(json.loads(cli("signing-keys", "retire"))["keys"]) == 1
+
+
+def test_reviewers_see_and_decide_holds_from_the_command_line(cli, db, client, app, auth, make_member):
+    from tests.api.test_holds import CERTIFIED, decide_dispute
+    from tests.api.test_lookups import list_entry
+    from tests.entries.factories import entry_payload
+
+    parties = {
+        name: auth.headers(make_member(name, roles=roles))
+        for name, roles in [("shop-a", ["submit"]), ("shop-b", ["submit"]), ("risk-c", ["query"]),
+                            ("fed-review", ["review"])]
+    }  # fmt: skip
+    decide_dispute(client, parties, list_entry(client, app, parties["shop-a"], "a1"))
+    body = {**entry_payload(app, "b1"), "relisting_certification": CERTIFIED}
+    held = client.post("/v1/entries", json=body, headers=parties["shop-b"]).get_json()["ref"]
+    line = cli("holds", "queue").strip()
+    assert line.startswith(f"{held}  by shop-b  overturned D") and line.endswith("missing -")
+    assert f"{held}: hold approved; entry is active" in cli("holds", "decide", held, "approve", "--reason", "new logs")
+    assert "hold_decided" in cli("holds", "decide", held, "reject", "--reason", "again", ok=False)
+    assert "reinsertion guards ended 0" in cli("tick")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import appeals, changes, disputes, entries, health, lookups, members, oauth, salts
+from . import appeals, changes, disputes, entries, health, holds, lookups, members, oauth, salts
 
 
 def register_blueprints(api: Api) -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    for module in (health, oauth, members, salts, entries, lookups, disputes, appeals, changes):
+    for module in (health, oauth, members, salts, entries, holds, lookups, disputes, appeals, changes):
         api.register_blueprint(module.blp)
 
 

@@ -11,7 +11,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from .due_process import appeals_group, disputes_group, tick
+from .due_process import appeals_group, disputes_group, holds_group, tick
 from .entries import export_command, import_command, purge_command
 from .members import keys_group, members_group
 from .rules import rules_group
@@ -33,6 +33,7 @@ def register_commands(app: Flask) -> None:
         tick,
         disputes_group,
         appeals_group,
+        holds_group,
     ):
         app.cli.add_command(command)
 

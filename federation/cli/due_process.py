@@ -13,7 +13,7 @@ from ..disputes import appeals
 from ..disputes import service as disputes
 from ..disputes.deadlines import apply_deadlines
 from ..disputes.evidence_files import erase_unneeded
-from ..entries import expiry
+from ..entries import expiry, guard, holds
 from ..extensions import db
 from ..webhooks.dispatch import deliver_due
 from .common import actor, run
@@ -31,6 +31,7 @@ def tick_once() -> str:
         )
     )
     purged = run(lambda: expiry.purge(db.session, now=utcnow()))
+    guards = run(lambda: guard.purge_guards(db.session, days=_guard_days(), now=utcnow()))
     audited = current_app.extensions["federation.lookups.audit"].recover()  # spools of dead workers
     erased = erase_unneeded(settings.upload_dir, appeals.evidence_in_use(db.session))
     db.session.commit()
@@ -38,6 +39,7 @@ def tick_once() -> str:
     return (
         f"disputes unanswered {report.unanswered}, review overdue {report.review_overdue}, moot {report.moot}; "
         f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
+        f"reinsertion guards ended {guards}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
         f"audit lines recovered {audited}; evidence files erased {erased}"
     )
@@ -100,3 +102,35 @@ def appeal_decide(ref: str, decision: str, reason: str) -> None:
         lambda: appeals.decide_appeal(db.session, actor(), ref, decision=decision, reason=reason, now=utcnow())
     )
     click.echo(f"{appeal.ref}: {appeal.state}")
+
+
+def _guard_days() -> int:
+    return current_app.extensions["federation.entries.policy"].reinsertion_guard_days
+
+
+@click.group("holds")
+def holds_group() -> None:
+    """Reviewers: held entries (re-listings under a reinsertion guard), and decisions."""
+
+
+@holds_group.command("queue")
+@with_appcontext
+def hold_queue() -> None:
+    for case in holds.review_queue(db.session, guard_days=_guard_days()):
+        overturned = ", ".join(g.appeal_ref or g.dispute_ref or g.entry.ref for g in case.guards)
+        missing = ", ".join(case.gaps) or "-"
+        click.echo(f"{case.hold.entry.ref}  by {case.hold.entry.member_id}  overturned {overturned}  missing {missing}")
+
+
+@holds_group.command("decide")
+@click.argument("ref")
+@click.argument("decision", type=click.Choice(holds.DECISIONS))
+@click.option("--reason", required=True)
+@with_appcontext
+def hold_decide(ref: str, decision: str, reason: str) -> None:
+    case = run(
+        lambda: holds.decide_hold(
+            db.session, actor(), ref, decision=decision, reason=reason, now=utcnow(), guard_days=_guard_days()
+        )
+    )
+    click.echo(f"{ref}: hold {case.hold.state}; entry is {case.hold.entry.state}")

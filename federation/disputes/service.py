@@ -23,6 +23,7 @@ from ..entries.service import ENDED_STATES, end_listing, withdraw
 from ..errors import Conflict, Forbidden, NotFound
 from ..events.service import record
 from .models import Appeal, Dispute
+from .reinsertion import guard_overturned
 
 ROLES = ("submitter", "filer")
 
@@ -180,6 +181,7 @@ def answer(
         payload={"ref": ref, "answer": answer},
     )
     if answer == "retract":
+        guard_overturned(session, dispute, cause="retracted", actor=member_id, now=now)
         withdraw(session, dispute.entry, actor=member_id, reason=f"withdrawn in answer to {ref}", now=now)
         moot_others(session, dispute.entry, dispute, actor=member_id, now=now)
         close(session, dispute, "retracted", by=member_id, reason=note or "The listing member withdrew it.", now=now)
@@ -195,6 +197,7 @@ def decide(session: Session, reviewer: str, ref: str, *, outcome: str, reason: s
     if dispute.state == "closed":
         raise Conflict(f"Dispute {ref} is already closed ({dispute.outcome}).", code="dispute_closed")
     if outcome == "upheld":
+        guard_overturned(session, dispute, cause="upheld", actor=reviewer, now=now)
         delist(session, dispute.entry, actor=reviewer, now=now, reason=f"{ref}: {reason}")
         moot_others(session, dispute.entry, dispute, actor=reviewer, now=now)
     close(session, dispute, outcome, by=reviewer, reason=reason, now=now)

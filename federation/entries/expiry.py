@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..events.service import record
 from .models import Entry, EntryIdentifier
-from .service import ENDED_STATES, end_listing
+from .service import ENDED_STATES, end_listing, end_tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,14 +27,14 @@ def purge(session: Session, *, now: datetime, actor: str = "system:purge") -> Pu
     process may still need them.
     """
     expiring = list(
-        session.scalars(select(Entry).where(Entry.state.in_(("active", "suspended")), Entry.expires_at <= now))
+        session.scalars(select(Entry).where(Entry.state.in_(("active", "held", "suspended")), Entry.expires_at <= now))
     )
     for entry in expiring:
         previous = entry.state
         end_listing(entry, "expired", reason="term ended", now=now)
         record(
             session,
-            "entry:expired",
+            end_tag(previous, "expired"),
             f"entry:{entry.ref}",
             actor=actor,
             now=now,

@@ -6,7 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,8 +43,9 @@ EVIDENCE_KINDS = (
     "id_video",
     "other",
 )
-#: ``active`` matches; ``suspended`` (a dispute went unanswered) and the end states do not.
-STATES = ("active", "suspended", "retracted", "delisted", "expired")
+#: ``active`` matches; ``held`` (accepted, waiting for a reviewer: ``holds.py``), ``suspended`` (a
+#: dispute went unanswered) and the end states do not. ``rejected``: a held listing a reviewer refused.
+STATES = ("active", "held", "suspended", "retracted", "delisted", "expired", "rejected")
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
@@ -90,7 +94,10 @@ class Entry(Base):
         UniqueConstraint("member_id", "case_ref"),
         UniqueConstraint("member_id", "idempotency_key"),
         CheckConstraint("tier IN (1, 2, 3)", name="tier_known"),
-        CheckConstraint("state IN ('active', 'suspended', 'retracted', 'delisted', 'expired')", name="state_known"),
+        CheckConstraint(
+            "state IN ('active', 'held', 'suspended', 'retracted', 'delisted', 'expired', 'rejected')",
+            name="state_known",
+        ),
         CheckConstraint("ai_score >= 0 AND ai_score <= 1", name="ai_score_0_1"),
         Index("ix_entries_for_member_listing", "member_id", "id"),
         Index("ix_entries_for_expiry", "state", "expires_at"),
@@ -135,3 +142,84 @@ class Evidence(Base):
     entry: Mapped[Entry] = relationship(back_populates="evidence")
 
     __table_args__ = (Index("ix_evidence_for_entry", "entry_id"),)
+
+
+class ReinsertionGuard(Base):
+    """An overturned listing: for the guard period, a new listing of the same person is held for review.
+
+    Created in the transaction that upholds a dispute or appeal (or in which the submitter concedes
+    one), before the entry's own hashes are deleted; it keeps its own copy of them
+    (:class:`ReinsertionGuardHash`) until ``federation tick`` purges them when the period ends. The
+    case itself (references and evidence digests, no personal data) stays as history.
+    """
+
+    __tablename__ = "reinsertion_guards"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: The overturned entry.
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    #: ``upheld`` (a reviewer delisted it) or ``retracted`` (its submitter conceded a dispute).
+    cause: Mapped[str] = mapped_column(String(16))
+    #: The dispute and appeal that overturned it, by public reference (the entries layer knows no disputes).
+    dispute_ref: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    appeal_ref: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: SHA-256 digests of every piece of evidence seen in the overturned case.
+    seen_evidence: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: When the guard period ended and its hashes were deleted.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    entry: Mapped[Entry] = relationship()
+    hashes: Mapped[list[ReinsertionGuardHash]] = relationship(back_populates="guard", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        CheckConstraint("cause IN ('upheld', 'retracted')", name="cause_known"),
+        Index("ix_reinsertion_guards_for_purge", "purged_at", "created_at"),
+    )
+
+
+class ReinsertionGuardHash(Base):
+    """One stored hash a guard watches: the overturned entry's, or an upheld appeal's under every salt."""
+
+    __tablename__ = "reinsertion_guard_hashes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    guard_id: Mapped[int] = mapped_column(ForeignKey("reinsertion_guards.id", ondelete="CASCADE"))
+    stored_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+    guard: Mapped[ReinsertionGuard] = relationship(back_populates="hashes")
+
+    __table_args__ = (
+        Index("ix_reinsertion_guard_hashes_for_submission", "stored_hash", "guard_id"),
+        Index("ix_reinsertion_guard_hashes_for_guard", "guard_id"),
+    )
+
+
+class EntryHold(Base):
+    """Why an entry is ``held`` and what a reviewer decided; the submitter sees only ``hold_reason: review``."""
+
+    __tablename__ = "entry_holds"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), unique=True)
+    #: Internal cause; today only ``reinsertion``.
+    cause: Mapped[str] = mapped_column(String(32))
+    #: ``pending``, ``approved`` or ``rejected``.
+    state: Mapped[str] = mapped_column(String(16))
+    #: Ids of the reinsertion guards the listing hit.
+    guard_ids: Mapped[list[int]] = mapped_column(JSON)
+    #: Digests of the listing's evidence not seen in any overturned case it hit.
+    new_evidence: Mapped[list[str]] = mapped_column(JSON)
+    certified: Mapped[bool] = mapped_column(Boolean)
+    certification: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    entry: Mapped[Entry] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'approved', 'rejected')", name="state_known"),
+        Index("ix_entry_holds_for_queue", "state", "id"),
+    )

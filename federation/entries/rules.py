@@ -49,6 +49,17 @@ class Review:
 
 
 @dataclass(frozen=True, slots=True)
+class Certification:
+    """The submitter's word that a re-listing is complete, accurate and rests on new evidence.
+
+    Modelled on FCRA section 1681i(a)(5)(B)(i): information deleted after a dispute comes back only
+    when the furnisher certifies it. Only ``holds.py`` reads it, for the reviewer.
+    """
+
+    statement: str
+
+
+@dataclass(frozen=True, slots=True)
 class Submission:
     case_ref: str | None
     category: str
@@ -59,6 +70,7 @@ class Submission:
     review: Review
     amount: Decimal | None = None
     currency: str | None = None
+    certification: Certification | None = None
 
     @classmethod
     def from_validated(cls, data: dict[str, Any]) -> Submission:
@@ -74,7 +86,12 @@ class Submission:
             review=Review(**data["review"]),
             amount=amount.get("value"),
             currency=amount.get("currency"),
+            certification=_certification(data.get("relisting_certification")),
         )
+
+
+def _certification(data: dict[str, Any] | None) -> Certification | None:
+    return None if data is None else Certification(statement=data["statement"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +101,8 @@ class Policy:
     ttl_days: dict[int, int]
     police_thresholds: dict[str, Decimal]
     known_key_ids: frozenset[str]
+    #: Days after a dispute or appeal is upheld during which a re-listing is held for review.
+    reinsertion_guard_days: int = 180
 
     @classmethod
     def from_config(cls, config: dict[str, Any], known_key_ids: frozenset[str]) -> Policy:
@@ -91,6 +110,7 @@ class Policy:
             ttl_days={int(tier): int(days) for tier, days in config["TIER_TTL_DAYS"].items()},
             police_thresholds=police_thresholds(config),
             known_key_ids=known_key_ids,
+            reinsertion_guard_days=int(config["REINSERTION_GUARD_DAYS"]),
         )
 
 
@@ -158,9 +178,25 @@ def _check_amount(submission: Submission, policy: Policy, problem: Any) -> None:
         problem("/amount/value", f"Tier 3 needs at least {threshold} {submission.currency}; use tier 1 or 2.")
 
 
+def guard_live(created_at: datetime, days: int, now: datetime) -> bool:
+    """A reinsertion guard holds re-listings for ``days`` after the decision; at the boundary it has ended."""
+    return now < created_at + timedelta(days=days)
+
+
+def hold_gaps(new_evidence: list[str], certified: bool) -> list[str]:
+    """What a held re-listing lacks before a reviewer may approve it (empty: approvable)."""
+    return [gap for gap, missing in (("new_evidence", not new_evidence), ("certification", not certified)) if missing]
+
+
 def content_hash(submission: Submission) -> str:
-    """SHA-256 of the submission's canonical form, blind to the order of lists."""
+    """SHA-256 of the submission's canonical form, blind to the order of lists.
+
+    A certification counts when given; without one the document is what it was before
+    certifications existed, so earlier entries still recognise their re-sends.
+    """
     document = asdict(submission)
+    if document["certification"] is None:
+        del document["certification"]
     document["identifiers"] = sorted(document["identifiers"], key=lambda item: (item["type"], item["hash"]))
     document["evidence"] = sorted(document["evidence"], key=lambda item: item["sha256"])
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=_canonical_value)

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, selectinload
 from ..errors import Conflict, NotFound, ValidationFailed, field_error
 from ..events.service import record
 from ..identifiers.secrets import IdentifierSecrets
-from . import rules
+from . import guard, rules
 from .models import Entry, EntryIdentifier, Evidence
 
-ENDED_STATES = ("retracted", "delisted", "expired")
+ENDED_STATES = ("retracted", "delisted", "expired", "rejected")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,11 @@ def submit(
     now: datetime,
     idempotency_key: str | None = None,
 ) -> SubmitResult:
-    """List a confirmed offender, or return the entry an identical earlier request created."""
+    """List a confirmed offender, or return the entry an identical earlier request created.
+
+    A listing of identifiers under a reinsertion guard is accepted as ``held`` (``guard.py``): it
+    matches nothing and stays out of the change feed until a reviewer approves it.
+    """
     found = rules.problems(submission, policy, now)
     if found:
         raise ValidationFailed("The entry breaks the submission rules; see errors.", errors=found)
@@ -55,31 +59,46 @@ def submit(
     if existing is not None:
         return _replayed(existing, digest)
     entry = _new_entry(member_id, submission, digest, policy, identifier_secrets, now, idempotency_key)
+    hold = guard.hold_if_guarded(session, entry, submission, days=policy.reinsertion_guard_days, now=now)
     try:
         with session.begin_nested():
-            session.add(entry)
+            session.add_all([entry] if hold is None else [entry, hold])
     except IntegrityError:  # a concurrent request with the same case_ref or key won
         existing = _existing(session, member_id, submission.case_ref, idempotency_key)
         if existing is None:
             raise
         return _replayed(existing, digest)
+    if hold is None:
+        record_listed(session, entry, actor=member_id, now=now)
+    else:
+        record(session, "entry:held", f"entry:{entry.ref}", actor=member_id, now=now, payload={"ref": entry.ref})
+    session.flush()
+    return SubmitResult(entry, created=True)
+
+
+def record_listed(session: Session, entry: Entry, *, actor: str, now: datetime) -> None:
+    """``entry:listed``, the change every member mirrors: at submission, or when a reviewer approves a hold."""
     record(
         session,
         "entry:listed",
         f"entry:{entry.ref}",
-        actor=member_id,
+        actor=actor,
         now=now,
         payload={
             "ref": entry.ref,
             "category": entry.category,
             "tier": entry.tier,
-            "identifier_types": sorted({i.type for i in submission.identifiers}),
-            "evidence": len(submission.evidence),
+            "identifier_types": sorted({i.type for i in entry.identifiers}),
+            "evidence": len(entry.evidence),
             "expires_at": entry.expires_at.isoformat(),
         },
     )
-    session.flush()
-    return SubmitResult(entry, created=True)
+
+
+def end_tag(previous: str, state: str) -> str:
+    """The event tag of an entry's end. A held entry was never published, so its end stays out of the
+    change feed: ``entry:hold_retracted``, ``entry:hold_expired`` instead of ``entry:retracted``, ..."""
+    return f"entry:hold_{state}" if previous == "held" else f"entry:{state}"
 
 
 def _existing(session: Session, member_id: str, case_ref: str | None, idempotency_key: str | None) -> Entry | None:
@@ -226,12 +245,18 @@ def end_listing(entry: Entry, state: str, *, reason: str, now: datetime) -> None
 
 
 def retract(session: Session, member_id: str, ref: str, *, reason: str, now: datetime) -> Entry:
-    """The submitter withdraws its entry; it stops matching at once. Retracting twice is a no-op."""
+    """The submitter withdraws its entry; it stops matching at once. Retracting twice is a no-op.
+
+    Withdrawing an entry while it is disputed concedes the dispute: its identifiers are guarded
+    against re-listing as if the submitter had answered ``retract`` (docs/disputes.md).
+    """
     entry = get_own_entry(session, member_id, ref)
     if entry.state == "retracted":
         return entry
     if entry.state in ENDED_STATES:
         raise Conflict(f"Entry {ref} is already {entry.state}.", code="entry_ended")
+    if entry.open_disputes:
+        guard.add_guard(session, entry, cause="retracted", actor=member_id, now=now)
     withdraw(session, entry, actor=member_id, reason=reason, now=now)
     session.flush()
     return entry
@@ -243,7 +268,7 @@ def withdraw(session: Session, entry: Entry, *, actor: str, reason: str, now: da
     end_listing(entry, "retracted", reason=reason, now=now)
     record(
         session,
-        "entry:retracted",
+        end_tag(previous, "retracted"),
         f"entry:{entry.ref}",
         actor=actor,
         now=now,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from federation.entries.rules import (
+    Certification,
     EvidenceItem,
     HashedId,
     Policy,
@@ -16,6 +17,8 @@ from federation.entries.rules import (
     Submission,
     content_hash,
     expires_at,
+    guard_live,
+    hold_gaps,
     problems,
 )
 
@@ -104,3 +107,32 @@ def test_content_hash_ignores_list_order_and_time_zone_spelling():
     assert content_hash(base) == content_hash(reordered) == content_hash(shanghai)
     assert content_hash(base) != content_hash(submission(tier=1))
     assert content_hash(base) == content_hash(submission(amount=Decimal("100.00")))
+
+
+def test_a_certification_counts_in_the_content_hash_and_its_absence_keeps_earlier_hashes():
+    """Entries listed before certifications existed still recognise their re-sends (idempotency)."""
+    assert content_hash(submission()) == "6875e569a07ac2393198e142e0edbd1bdcaf57dec0b9c371ca013fd5b7d76874"
+    certified = submission(certification=Certification("New delivery logs confirm the abuse."))
+    assert content_hash(certified) != content_hash(submission())
+
+
+@pytest.mark.parametrize(
+    ("offset", "live"),
+    [(timedelta(0), True), (timedelta(days=180, microseconds=-1), True), (timedelta(days=180), False),
+     (timedelta(days=400), False)],
+)  # fmt: skip
+def test_a_guard_lasts_its_period_from_the_decision(offset, live):
+    assert guard_live(NOW, 180, NOW + offset) is live
+
+
+@pytest.mark.parametrize(
+    ("new_evidence", "certified", "gaps"),
+    [
+        (["a" * 64], True, []),
+        ([], True, ["new_evidence"]),
+        (["a" * 64], False, ["certification"]),
+        ([], False, ["new_evidence", "certification"]),
+    ],
+)
+def test_a_held_relisting_needs_new_evidence_and_a_certification(new_evidence, certified, gaps):
+    assert hold_gaps(new_evidence, certified) == gaps

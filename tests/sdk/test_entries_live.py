@@ -47,3 +47,23 @@ def test_errors_come_back_typed(sdk, app):
     with pytest.raises(BadRequest) as caught:
         sdk.submit_entry(entry_payload(app, "c2", category="rude"))
     assert caught.value.errors[0]["pointer"] == "/category"
+
+
+def test_a_held_listing_comes_back_held_for_review(sdk, app, db):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from federation.entries import guard
+    from federation.entries.models import Entry
+
+    listed = sdk.submit_entry(entry_payload(app, "g1"))
+    guard.add_guard(
+        db.session, db.session.scalar(select(Entry).where(Entry.ref == listed.ref)), cause="upheld", actor="test",
+        now=datetime.now(UTC),
+    )  # fmt: skip
+    db.session.commit()
+    certification = {"certified": True, "statement": "New delivery logs confirm the refund abuse."}
+    held = sdk.submit_entry({**entry_payload(app, "g2"), "relisting_certification": certification})
+    assert (held.state, held.hold_reason) == ("held", "review") and listed.hold_reason is None
+    assert [e.case_ref for e in sdk.entries(state="held")] == ["g2"]

@@ -72,6 +72,8 @@ class Entry:
     evidence_count: int
     created_at: datetime | None
     end_reason: str | None
+    #: ``"review"`` while the entry is ``held`` (accepted, matching nothing until a reviewer approves it).
+    hold_reason: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Entry:
@@ -90,6 +92,7 @@ class Entry:
             evidence_count=len(data.get("evidence", [])),
             created_at=_time(data.get("created_at")),
             end_reason=data.get("end_reason"),
+            hold_reason=data.get("hold_reason"),
         )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import marshmallow as ma
 import pycountry
 
+from ...entries.holds import PUBLIC_REASON
 from ...entries.models import CATEGORIES, EVIDENCE_KINDS, STATES
 from ...entries.rules import Submission
 from ...identifiers import HASH_PATTERN, IDENTIFIER_TYPES, KEY_ID_PATTERN
@@ -63,6 +64,15 @@ class ReviewSchema(ma.Schema):
     reviewed_at = ma.fields.AwareDateTime(required=True)
 
 
+class CertificationSchema(ma.Schema):
+    """The submitter certifies a re-listing (docs/entries.md): only a reviewer reads it."""
+
+    certified = ma.fields.Boolean(
+        required=True, validate=ma.validate.Equal(True, error="Certify with true, or leave the certification out.")
+    )
+    statement = ma.fields.String(required=True, validate=ma.validate.Length(min=20, max=2000))
+
+
 class SubmissionSchema(ma.Schema):
     case_ref = ma.fields.String(load_default=None, validate=ma.validate.Regexp(CASE_REF))
     category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORIES))
@@ -76,6 +86,15 @@ class SubmissionSchema(ma.Schema):
         ma.fields.Nested(EvidenceSchema), required=True, validate=ma.validate.Length(min=1, max=50)
     )
     review = ma.fields.Nested(ReviewSchema, required=True)
+    relisting_certification = ma.fields.Nested(
+        CertificationSchema,
+        load_default=None,
+        metadata={
+            "description": "When listing someone whose earlier listing may have been overturned: your certification "
+            "that this listing is complete, accurate and rests on new evidence. A listing that needs one is held "
+            "for review either way."
+        },
+    )
 
     @ma.post_load
     def _submission(self, data: dict[str, Any], **_: Any) -> Submission:
@@ -118,6 +137,10 @@ class EntrySchema(ma.Schema):
     occurred_at = ma.fields.AwareDateTime()
     expires_at = ma.fields.AwareDateTime()
     state = ma.fields.String()
+    hold_reason = ma.fields.Function(
+        lambda e: PUBLIC_REASON if e.state == "held" else None,
+        metadata={"description": "While the entry is held: always 'review', whatever the hold's cause."},
+    )
     identifiers = ma.fields.List(
         ma.fields.Nested(IdentifierOutSchema),
         metadata={"description": "Types and key ids only: the server keeps no member-supplied hash."},
