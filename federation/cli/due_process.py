@@ -15,6 +15,7 @@ from ..disputes.deadlines import apply_deadlines
 from ..disputes.evidence_files import erase_unneeded
 from ..entries import expiry
 from ..extensions import db
+from ..notify import postman
 from ..webhooks.dispatch import deliver_due
 from .common import actor, run
 
@@ -33,13 +34,14 @@ def tick_once() -> str:
     purged = run(lambda: expiry.purge(db.session, now=utcnow()))
     audited = current_app.extensions["federation.lookups.audit"].recover()  # spools of dead workers
     erased = erase_unneeded(settings.upload_dir, appeals.evidence_in_use(db.session))
+    outbox = postman().notifier.prune(utcnow())  # the local outbox holds addresses and codes
     db.session.commit()
     sent = deliver_due(db.session, current_app.extensions["federation.auth"].key_set, now=utcnow())
     return (
         f"disputes unanswered {report.unanswered}, review overdue {report.review_overdue}, moot {report.moot}; "
         f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
-        f"audit lines recovered {audited}; evidence files erased {erased}"
+        f"audit lines recovered {audited}; evidence files erased {erased}; outbox messages deleted {outbox}"
     )
 
 
@@ -87,7 +89,9 @@ def appeals_group() -> None:
 @with_appcontext
 def appeal_queue() -> None:
     for a in appeals.review_queue(db.session):
-        click.echo(f"{a.ref}  {a.state}  decide by {a.decide_by:%Y-%m-%d}  cases {len(a.disputes)}")
+        click.echo(
+            f"{a.ref}  case {a.case_ref}  {a.state}  decide by {a.decide_by:%Y-%m-%d}  disputes {len(a.disputes)}"
+        )
 
 
 @appeals_group.command("decide")
