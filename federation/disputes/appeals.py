@@ -264,12 +264,7 @@ def decide_appeal(session: Session, reviewer: str, ref: str, *, decision: str, r
     appeal = get_appeal(session, ref)
     if appeal.state != "under_review":
         raise Conflict(f"Appeal {ref} is {appeal.state}: only appeals under review are decided.", code="appeal_state")
-    case = cases.open_case(session, appeal.case_ref)
-    if any(joined.state != "under_review" for joined in case.appeals):
-        raise Conflict(
-            "An appeal joined this case and is not matched yet: read it and decide after the next tick.",
-            code="appeal_state",
-        )
+    case = cases.open_case(session, appeal.case_ref)  # appeals join a case as they are matched: all under review
     open_cases = [d for d in case.disputes if d.state != "closed"]
     if decision == "closed_no_match" and case.disputes:
         raise Conflict("This appeal matched entries: decide it upheld or rejected.", code="appeal_matched")
@@ -289,7 +284,7 @@ def settle_if_done(session: Session, appeal: Appeal, *, now: datetime) -> None:
     if appeal.state != "under_review":
         return
     case = cases.open_case(session, appeal.case_ref)
-    if any(a.state != "under_review" for a in case.appeals) or any(d.state != "closed" for d in case.disputes):
+    if any(d.state != "closed" for d in case.disputes):
         return
     rejected = "rejected" in {d.outcome for d in case.disputes}
     decision = "rejected" if rejected else "upheld"

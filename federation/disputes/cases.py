@@ -41,13 +41,11 @@ def join_open_case(session: Session, appeal: Appeal, *, now: datetime) -> None:
     found = session.scalars(
         select(Appeal.case_ref)
         .join(AppealIdentifier, AppealIdentifier.appeal_id == Appeal.id)
-        .where(AppealIdentifier.tag.in_(tags), Appeal.state.in_(APPEAL_OPEN_STATES), Appeal.id != appeal.id)
+        .where(AppealIdentifier.tag.in_(tags), Appeal.state.in_(APPEAL_OPEN_STATES))
         .order_by(Appeal.id)
-    ).all()
-    if not found:
-        return
+    ).all()  # ``appeal`` itself among them
     lead = found[0]
-    merged = (set(found) | {appeal.case_ref}) - {lead}
+    merged = set(found) - {lead}
     if not merged:
         return
     session.execute(
