@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 
 from federation.disputes.models import Appeal
 from federation.notify.smtp import SmtpNotifier
-from tests.api.test_appeals import CONTACT, UNLISTED, appeal_body, file, listed, status  # noqa: F401 - fixture
+from tests.api.test_appeals import CONTACT, UNLISTED, appeal_body, file, status
 from tests.api.test_disputes import tick
 from tests.api.test_oauth import problem
 
@@ -27,7 +27,9 @@ def keyed(client, body, key: str, address: str = "203.0.113.200"):
 
 
 def ask_for_code(client, ref: str, contact: str, address: str = "198.51.100.20"):
-    return client.post(f"/v1/appeals/{ref}/status-code", json={"contact": contact}, environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        f"/v1/appeals/{ref}/status-code", json={"contact": contact}, environ_base={"REMOTE_ADDR": address}
+    )
 
 
 def appeals_stored(db) -> int:
@@ -37,7 +39,9 @@ def appeals_stored(db) -> int:
 @pytest.fixture
 def mail(app, smtp_inbox, monkeypatch):
     """The app's messages go to a real SMTP server through the production backend."""
-    monkeypatch.setattr(app.extensions["federation.postman"], "notifier", SmtpNotifier(smtp_inbox.url, "appeals@fed.test"))
+    monkeypatch.setattr(
+        app.extensions["federation.postman"], "notifier", SmtpNotifier(smtp_inbox.url, "appeals@fed.test")
+    )
     return smtp_inbox
 
 
@@ -126,7 +130,9 @@ def test_the_answer_is_the_same_whatever_the_appeal_or_the_contact(client, app, 
 
 def test_code_requests_are_rate_limited_per_address_and_per_appeal(client, db, mail):
     receipt = file(client, appeal_body(UNLISTED)).get_json()
-    per_appeal = [ask_for_code(client, receipt["appeal"], "x@example.cn", address=f"198.51.100.{30 + n}") for n in range(4)]
+    per_appeal = [
+        ask_for_code(client, receipt["appeal"], "x@example.cn", address=f"198.51.100.{30 + n}") for n in range(4)
+    ]
     assert [a.status_code for a in per_appeal] == [202, 202, 202, 429]
     per_address = [ask_for_code(client, f"ANOSUCH{n}", CONTACT, address="198.51.100.40") for n in range(6)]
     assert [a.status_code for a in per_address] == [202] * 5 + [429]
