@@ -57,6 +57,11 @@ def file_appeal_from(body: dict, client_address: str, idempotency_key: str | Non
     return filed
 
 
+def _external_url(endpoint: str) -> str:
+    base = current_app.config.get("PUBLIC_URL")
+    return f"{str(base).rstrip('/')}{url_for(endpoint)}" if base else url_for(endpoint, _external=True)
+
+
 def request_status_code(ref: str, contact: str, client_address: str) -> None:
     """Shared by the API and the resend page: a new code goes to the appeal's contact, if it is that contact.
 
@@ -69,7 +74,7 @@ def request_status_code(ref: str, contact: str, client_address: str) -> None:
         ref=ref,
         contact=contact,
         client_address=client_address,
-        status_url=url_for("web.status_form", _external=True),
+        status_url=_external_url("web.status_form"),
         now=utcnow(),
         identifier_secrets=current_app.extensions["federation.identifiers"],
         contact_box=settings.contact_box,

@@ -13,6 +13,7 @@ whose retry comes from another network (a phone moving from Wi-Fi to 4G) still f
 A person who lost the code asks for a new one with the contact address they gave
 (:func:`request_new_code`). Only if it matches the stored (encrypted) contact is the generation
 bumped, so the old code stops working, and the new one returned as a message for the notifier.
+A retried filing after that answers the new code: it is the one that works.
 The answer and the work are the same whether or not the appeal exists or the contact matches.
 """
 
@@ -118,7 +119,7 @@ def request_new_code(
     if by_ref >= limits.per_appeal_daily:
         raise TooManyRequests("Too many requests for this appeal today.", headers={"Retry-After": "86400"})
     session.add(AppealCodeRequest(ref=ref, client_tag=client_tag, created_at=now))
-    appeal = session.scalar(select(Appeal).where(Appeal.ref == ref))
+    appeal = session.scalar(select(Appeal).where(Appeal.ref == ref).with_for_update())  # one new code at a time
     sealed = appeal.contact_encrypted if appeal is not None else None
     stored = contact_box.open(sealed or contact_box.seal("\0"))  # the same decryption either way
     matches = hmac.compare_digest(_comparable(stored).encode(), _comparable(contact).encode())

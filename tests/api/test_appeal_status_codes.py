@@ -163,3 +163,12 @@ def test_a_new_code_is_recorded_without_the_contact(client, app, db, mail):
     with db.engine.connect() as conn:
         events = conn.execute(text("SELECT tag, payload FROM events WHERE tag = 'appeal:code_reissued'")).all()
     assert len(events) == 1 and CONTACT not in str(events)
+
+
+def test_a_retry_after_a_new_code_was_sent_answers_the_new_code(client, db, mail):
+    first = keyed(client, appeal_body(UNLISTED), "then-lost").get_json()
+    ask_for_code(client, first["appeal"], CONTACT)
+    sent = CODE.search(mail.next().get_content()).group(1)
+    again = keyed(client, appeal_body(UNLISTED), "then-lost").get_json()
+    assert again["appeal"] == first["appeal"] and again["status_token"] == sent != first["status_token"]
+    assert status(client, again).status_code == 200 and status(client, first).status_code == 404
