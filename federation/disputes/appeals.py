@@ -122,11 +122,8 @@ def file_appeal(
     del identifiers  # the raw values go no further than this function
     idempotency = None
     if idempotency_key is not None:
-        content = {"statement": statement, "contact": contact, "language": language}
-        content["evidence"] = sorted(item["sha256"] for item in evidence)
-        idempotency = idempotency_tag(
-            identifier_secrets, idempotency_key, identifier_tags=[item.tag for item in hashed], content=content
-        )
+        said = {"statement": statement, "contact": contact, "language": language, "evidence": evidence}
+        idempotency = idempotency_tag(identifier_secrets, idempotency_key, [item.tag for item in hashed], said)
         replayed = _replayed(session, idempotency, identifier_secrets)
         if replayed is not None:
             return replayed

@@ -44,10 +44,16 @@ def token_hash(token: str) -> str:
 
 
 def idempotency_tag(
-    identifier_secrets: IdentifierSecrets, key: str, *, identifier_tags: list[str], content: dict[str, Any]
+    identifier_secrets: IdentifierSecrets, key: str, identifier_tags: list[str], said: dict[str, Any]
 ) -> str:
-    """The filing's idempotency tag: the client's key bound to everything the appeal says."""
-    document = json.dumps({"identifiers": sorted(identifier_tags), **content}, sort_keys=True, ensure_ascii=False)
+    """The filing's idempotency tag: the client's key bound to everything the appeal says
+    (``said``: statement, contact, language, evidence), whatever order its lists came in."""
+    content = {
+        **said,
+        "identifiers": sorted(identifier_tags),
+        "evidence": sorted(e["sha256"] for e in said["evidence"]),
+    }
+    document = json.dumps(content, sort_keys=True, ensure_ascii=False)
     return identifier_secrets.keyed_tag("appeal-idempotency", f"{key}\0{hashlib.sha256(document.encode()).hexdigest()}")
 
 
