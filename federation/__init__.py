@@ -32,6 +32,7 @@ def create_app(
     from .errors import register_error_handlers
     from .extensions import db, migrate
     from .identifiers.secrets import init_identifier_secrets
+    from .notify import init_notify
     from .web import init_web
 
     db.init_app(app)
@@ -41,6 +42,7 @@ def create_app(
     init_entries(app)
     init_lookups(app)
     init_disputes(app)
+    init_notify(app)
     register_error_handlers(app, rollback=db.session.rollback)
     register_blueprints(ProblemApi(app))
     init_web(app)

@@ -80,6 +80,17 @@ class Config:
     #: Fernet key that encrypts appellants' contact addresses; ``None``: ``<instance>/contact.key``,
     #: generated on first start.
     CONTACT_KEY: str | None = None
+    #: A person who lost an appeal's status code may have a new one sent to the contact they gave:
+    #: at most this many requests per client address per hour and per appeal per day.
+    APPEAL_CODE_REQUESTS_PER_ADDRESS_HOURLY = 5
+    APPEAL_CODE_REQUESTS_PER_APPEAL_DAILY = 3
+    #: Mail to appellants: ``smtp://[user:password@]host:port`` (STARTTLS when offered) or ``smtps://``,
+    #: and the sender address. ``None``: messages are appended to ``MAIL_OUTBOX_FILE`` (``None``:
+    #: ``<instance>/outbox.jsonl``), whose lines ``federation tick`` deletes after ``MAIL_OUTBOX_DAYS``.
+    SMTP_URL: str | None = None
+    MAIL_FROM: str | None = None
+    MAIL_OUTBOX_FILE: str | None = None
+    MAIL_OUTBOX_DAYS = 7
     #: Reverse proxies in front of the server that set ``X-Forwarded-For``/``-Proto``/``-Host``:
     #: the number of them to trust (0: none, take the socket's address). Appeals are rate-limited
     #: per client address; behind a proxy without this, every appellant shares the proxy's.

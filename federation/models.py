@@ -5,7 +5,7 @@ schema on the metadata, whatever the app happened to import so far.
 """
 
 from .database import Base
-from .disputes.models import Appeal, AppealIdentifier, Dispute
+from .disputes.models import Appeal, AppealCodeRequest, AppealIdentifier, Dispute
 from .entries.models import Entry, EntryHold, EntryIdentifier, Evidence, ReinsertionGuard, ReinsertionGuardHash
 from .events.feed import Change, ChangeCounter
 from .events.models import Event
@@ -15,6 +15,7 @@ from .webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "Appeal",
+    "AppealCodeRequest",
     "AppealIdentifier",
     "Base",
     "Change",

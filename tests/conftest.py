@@ -13,14 +13,19 @@ failure under ``CI=true``.
 
 from __future__ import annotations
 
+import email.policy
 import json
 import os
+import queue
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote
 
@@ -274,3 +279,38 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         figures = counts.get(backend, {})
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(figures.items())) or "none ran"
         terminalreporter.write_line(f"database backend {backend}: {summary}")
+
+
+# -- a real mail server --------------------------------------------------------------------------
+class Inbox:
+    """Messages a real SMTP server (aiosmtpd) received, as parsed e-mails."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self._received: queue.Queue[EmailMessage] = queue.Queue()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
+        self._received.put(message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted"
+
+    def next(self, timeout: float = 10) -> EmailMessage:
+        return self._received.get(timeout=timeout)
+
+    def empty(self) -> bool:
+        return self._received.empty()
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[Inbox]:
+    """An SMTP server on 127.0.0.1; ``inbox.url`` is what ``FEDERATION_SMTP_URL`` would say."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.url = f"smtp://127.0.0.1:{port}"
+    yield inbox
+    controller.stop()

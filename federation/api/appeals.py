@@ -4,29 +4,37 @@ from __future__ import annotations
 
 import marshmallow as ma
 import orjson
-from flask import current_app, request
+from flask import current_app, request, url_for
 
 from ..database import utcnow
-from ..disputes import appeals
+from ..disputes import appeals, cases, status_codes
 from ..errors import ValidationFailed, field_error, flatten_messages
 from ..extensions import db
+from ..notify import postman
 from .auth import current_principal, public, requires
 from .disputes import due_process
-from .parsing import Blueprint, read_json_body
+from .parsing import Blueprint, idempotency_key, read_json_body
 from .schemas.disputes import (
     AppealDecisionSchema,
     AppealReceiptSchema,
     AppealSchema,
     AppealStatusSchema,
+    ReviewCaseSchema,
     ReviewerAppealSchema,
+    StatusCodeRequestedSchema,
+    StatusCodeRequestSchema,
 )
 
 blp = Blueprint("appeals", __name__, description="Listed people ask to be delisted.")
 
 TOKEN_HEADER = "Appeal-Token"  # noqa: S105 - a header name
+#: The one answer to a request for a new status code, whether or not anything was sent.
+CODE_REQUESTED = {
+    "detail": "If this appeal is open and that is the contact it gave, a new status code is on its way there."
+}
 
 
-def file_appeal_from(body: dict, client_address: str) -> appeals.FiledAppeal:
+def file_appeal_from(body: dict, client_address: str, idempotency_key: str | None = None) -> appeals.FiledAppeal:
     """Shared by the API and the web form: one path from a validated body to a stored appeal."""
     settings = due_process()
     filed = appeals.file_appeal(
@@ -43,9 +51,37 @@ def file_appeal_from(body: dict, client_address: str) -> appeals.FiledAppeal:
         limits=settings.limits,
         deadlines=settings.deadlines,
         default_region=current_app.config["DEFAULT_REGION"],
+        idempotency_key=idempotency_key,
     )
     db.session.commit()
     return filed
+
+
+def _external_url(endpoint: str) -> str:
+    base = current_app.config.get("PUBLIC_URL")
+    return f"{str(base).rstrip('/')}{url_for(endpoint)}" if base else url_for(endpoint, _external=True)
+
+
+def request_status_code(ref: str, contact: str, client_address: str) -> None:
+    """Shared by the API and the resend page: a new code goes to the appeal's contact, if it is that contact.
+
+    The message is handed to the postman only after the commit (the new code works by then),
+    and delivered on its thread: the request takes the same time either way.
+    """
+    settings = due_process()
+    message = status_codes.request_new_code(
+        db.session,
+        ref=ref,
+        contact=contact,
+        client_address=client_address,
+        status_url=_external_url("web.status_form"),
+        now=utcnow(),
+        identifier_secrets=current_app.extensions["federation.identifiers"],
+        contact_box=settings.contact_box,
+        limits=settings.code_limits,
+    )
+    db.session.commit()
+    postman().post(message)
 
 
 def _appeal_body() -> dict:
@@ -102,9 +138,13 @@ def _load(document, location: str) -> dict:
     }
 )
 @blp.response(202, AppealReceiptSchema)
+@blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 128}}])
 def file_appeal():
-    """File an appeal. The answer is the same whether or not anything is listed: keep the token."""
-    return file_appeal_from(_appeal_body(), request.remote_addr or "")
+    """File an appeal. The answer is the same whether or not anything is listed: keep the token.
+
+    Send an ``Idempotency-Key``: a retry with the same key and content returns the same appeal and code.
+    """
+    return file_appeal_from(_appeal_body(), request.remote_addr or "", idempotency_key(request))
 
 
 @blp.route("/v1/appeals/<ref>")
@@ -116,12 +156,29 @@ def appeal_status(ref):
     return appeals.appeal_for_token(db.session, ref, request.headers.get(TOKEN_HEADER, ""))
 
 
+@blp.route("/v1/appeals/<ref>/status-code", methods=["POST"])
+@public
+@blp.arguments(StatusCodeRequestSchema)
+@blp.response(202, StatusCodeRequestedSchema)
+def new_status_code(body, ref):
+    """Lost the status code? A new one is sent to the contact the appeal gave, if ``contact`` is that one.
+
+    The answer is the same whether or not the appeal exists or the contact matches; the old code stops working.
+    """
+    request_status_code(ref, body["contact"], request.remote_addr or "")
+    return CODE_REQUESTED
+
+
 @blp.route("/v1/review/appeals")
 @requires("review")
 @blp.response(200)
 def review_appeals():
-    """Appeals waiting for a decision, oldest deadline first."""
-    return {"appeals": ReviewerAppealSchema(many=True).dump(appeals.review_queue(db.session))}
+    """Appeals waiting for a decision, oldest deadline first, and the cases they form (decided together)."""
+    queue = appeals.review_queue(db.session)
+    return {
+        "appeals": ReviewerAppealSchema(many=True).dump(queue),
+        "cases": ReviewCaseSchema(many=True).dump(cases.by_case(queue)),
+    }
 
 
 @blp.route("/v1/appeals/<ref>/decision", methods=["POST"])
@@ -129,7 +186,8 @@ def review_appeals():
 @blp.arguments(AppealDecisionSchema)
 @blp.response(200, ReviewerAppealSchema)
 def decide_appeal(body, ref):
-    """Decide an appeal and every case it opened: ``upheld`` delists, ``rejected`` keeps, or ``closed_no_match``."""
+    """Decide an appeal's case, every appeal joined to it and every dispute they opened: ``upheld`` delists,
+    ``rejected`` keeps, or ``closed_no_match``."""
     appeal = appeals.decide_appeal(db.session, current_principal().member_id, ref, now=utcnow(), **body)
     db.session.commit()
     return appeal

@@ -10,7 +10,7 @@ from ..entries.rules import Policy
 from ..errors import ValidationFailed, field_error
 from ..extensions import db
 from .auth import current_principal, requires
-from .parsing import Blueprint
+from .parsing import Blueprint, idempotency_key
 from .schemas.entries import (
     BatchResultSchema,
     BatchSchema,
@@ -24,8 +24,6 @@ from .schemas.entries import (
 
 # Full paths rather than a url_prefix: Flask would join a prefix and ":batch" with a slash.
 blp = Blueprint("entries", __name__, description="Listing confirmed offenders.")
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def init_entries(app: Flask) -> None:
@@ -42,16 +40,6 @@ def _context() -> dict:
     }
 
 
-def _idempotency_key() -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is not None and not 1 <= len(key) <= 128:
-        raise ValidationFailed(
-            "Idempotency-Key is 1 to 128 characters.",
-            errors=[field_error(f"/{IDEMPOTENCY_HEADER}", "1 to 128 characters.", location="headers")],
-        )
-    return key
-
-
 @blp.route("/v1/entries", methods=["POST"])
 @requires("submit")
 @blp.arguments(SubmissionSchema)
@@ -59,7 +47,7 @@ def _idempotency_key() -> str | None:
 @blp.alt_response(200, schema=EntrySchema, description="An identical earlier submission: the existing entry.")
 def submit(submission):
     """List a confirmed offender. Idempotent by case_ref (or Idempotency-Key)."""
-    key = _idempotency_key()
+    key = idempotency_key(request)
     if submission.case_ref is None and key is None:
         raise ValidationFailed(
             "Give a case_ref or an Idempotency-Key header.",

@@ -16,7 +16,9 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort
 
-from ..errors import FederationError
+from ..errors import FederationError, ValidationFailed, field_error
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class UnsupportedMediaType(FederationError):
@@ -41,6 +43,17 @@ def read_json_body(req: flask.Request) -> Any:
         return orjson.loads(req.get_data(cache=False))
     except orjson.JSONDecodeError:
         abort(400, messages={"json": ["Invalid JSON body."]})
+
+
+def idempotency_key(req: flask.Request) -> str | None:
+    """The client's ``Idempotency-Key`` header (1 to 128 characters), if it sent one."""
+    key = req.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None and not 1 <= len(key) <= 128:
+        raise ValidationFailed(
+            "Idempotency-Key is 1 to 128 characters.",
+            errors=[field_error(f"/{IDEMPOTENCY_HEADER}", "1 to 128 characters.", location="headers")],
+        )
+    return key
 
 
 class JsonBodyParser(FlaskParser):

@@ -15,6 +15,7 @@ from ..disputes.deadlines import apply_deadlines
 from ..disputes.evidence_files import erase_unneeded
 from ..entries import expiry, guard, holds
 from ..extensions import db
+from ..notify import postman
 from ..webhooks.dispatch import deliver_due
 from .common import actor, run
 
@@ -34,6 +35,7 @@ def tick_once() -> str:
     guards = run(lambda: guard.purge_guards(db.session, days=_guard_days(), now=utcnow()))
     audited = current_app.extensions["federation.lookups.audit"].recover()  # spools of dead workers
     erased = erase_unneeded(settings.upload_dir, appeals.evidence_in_use(db.session))
+    outbox = postman().notifier.prune(utcnow())  # the local outbox holds addresses and codes
     db.session.commit()
     sent = deliver_due(db.session, current_app.extensions["federation.auth"].key_set, now=utcnow())
     return (
@@ -41,7 +43,7 @@ def tick_once() -> str:
         f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
         f"reinsertion guards ended {guards}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
-        f"audit lines recovered {audited}; evidence files erased {erased}"
+        f"audit lines recovered {audited}; evidence files erased {erased}; outbox messages deleted {outbox}"
     )
 
 
@@ -89,7 +91,9 @@ def appeals_group() -> None:
 @with_appcontext
 def appeal_queue() -> None:
     for a in appeals.review_queue(db.session):
-        click.echo(f"{a.ref}  {a.state}  decide by {a.decide_by:%Y-%m-%d}  cases {len(a.disputes)}")
+        click.echo(
+            f"{a.ref}  case {a.case_ref}  {a.state}  decide by {a.decide_by:%Y-%m-%d}  disputes {len(a.disputes)}"
+        )
 
 
 @appeals_group.command("decide")

@@ -9,18 +9,21 @@ or not anything matched; ``closed_no_match`` is said only by a reviewer.
 
 The raw identifiers are normalised, hashed and dropped inside
 :func:`file_appeal`; only keyed hashes are stored (``AppealIdentifier``).
+
+Nobody is refused for appealing second: appeals about the same identifier join one case
+(``cases.py``), and a retried filing returns the first one with a working code
+(``status_codes.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..entries.models import Entry, EntryIdentifier
@@ -28,10 +31,12 @@ from ..errors import Conflict, NotFound, TooManyRequests, ValidationFailed, fiel
 from ..events.service import record
 from ..identifiers import InvalidIdentifier, hash_normalized, normalize
 from ..identifiers.secrets import IdentifierSecrets
+from . import cases
 from . import service as disputes
 from .contact import ContactBox
 from .models import APPEAL_OPEN_STATES, Appeal, AppealIdentifier
 from .service import Deadlines, new_ref
+from .status_codes import current, idempotency_tag, issue, token_hash
 
 #: Appeals name the identifiers people actually have; a network (``ip_net``) would reach neighbours.
 APPEALABLE_TYPES = ("phone", "national_id", "device", "ip", "email")
@@ -58,12 +63,8 @@ class AppealLimits:
 @dataclass(frozen=True, slots=True)
 class FiledAppeal:
     appeal: Appeal
-    #: Shown once; only its SHA-256 is kept.
+    #: Shown once (and again to a retry with the same idempotency key); only its SHA-256 is kept.
     status_token: str
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _hashed_identifiers(
@@ -106,20 +107,34 @@ def file_appeal(
     limits: AppealLimits,
     deadlines: Deadlines,
     default_region: str,
+    idempotency_key: str | None = None,
 ) -> FiledAppeal:
-    """Store an appeal; the same work and the same answer whether or not anything is listed."""
+    """Store an appeal; the same work and the same answer whether or not anything is listed.
+
+    With an ``idempotency_key``, a retry of the same filing (same key, same content) returns the
+    appeal the first one stored and its working code, even when the retries race.
+    """
     if not 1 <= len(identifiers) <= limits.max_identifiers:
         raise ValidationFailed(
             "Name 1 to 5 identifiers.", errors=[field_error("/identifiers", f"1 to {limits.max_identifiers} items.")]
         )
     hashed = _hashed_identifiers(identifiers, identifier_secrets, default_region)
     del identifiers  # the raw values go no further than this function
+    idempotency = None
+    if idempotency_key is not None:
+        said = {"statement": statement, "contact": contact, "language": language, "evidence": evidence}
+        idempotency = idempotency_tag(identifier_secrets, idempotency_key, [item.tag for item in hashed], said)
+        replayed = _replayed(session, idempotency, identifier_secrets)
+        if replayed is not None:
+            return replayed
     client_tag = identifier_secrets.keyed_tag("client", client_address)
     _check_limits(session, client_tag, hashed, evidence, limits, now)
-    token = secrets.token_urlsafe(24)
+    ref = new_ref("A")
     appeal = Appeal(
-        ref=new_ref("A"),
-        token_hash=token_hash(token),
+        ref=ref,
+        case_ref=ref,
+        idempotency_tag=idempotency,
+        token_generation=0,
         state="received",
         statement=statement,
         contact_encrypted=contact_box.seal(contact),
@@ -131,10 +146,22 @@ def file_appeal(
         decide_by=now + timedelta(days=deadlines.decide_days),
         identifiers=hashed,
     )
-    session.add(appeal)
-    session.flush()
+    token = issue(appeal, identifier_secrets)
+    try:
+        with session.begin_nested():
+            session.add(appeal)
+    except IntegrityError:  # a concurrent retry of the same filing won
+        replayed = _replayed(session, idempotency, identifier_secrets) if idempotency else None
+        if replayed is None:
+            raise
+        return replayed
     record(session, "appeal:received", f"appeal:{appeal.ref}", actor="public", now=now, payload={"ref": appeal.ref})
     return FiledAppeal(appeal, token)
+
+
+def _replayed(session: Session, idempotency: str, identifier_secrets: IdentifierSecrets) -> FiledAppeal | None:
+    appeal = session.scalar(select(Appeal).where(Appeal.idempotency_tag == idempotency))
+    return None if appeal is None else FiledAppeal(appeal, current(appeal, identifier_secrets))
 
 
 def _check_limits(
@@ -158,8 +185,6 @@ def _check_limits(
         .join(AppealIdentifier, AppealIdentifier.appeal_id == Appeal.id)
         .where(AppealIdentifier.tag.in_(tags), Appeal.created_at > now - timedelta(days=limits.repeat_days))
     ).all()
-    if any(row.state in APPEAL_OPEN_STATES for row in earlier):
-        raise Conflict("An appeal for one of these identifiers is already open.", code="appeal_open")
     if sum(1 for row in earlier if row.created_at > now - timedelta(days=1)) >= limits.per_identifier_daily:
         raise TooManyRequests("Too many appeals for these identifiers today.", headers={"Retry-After": "86400"})
     new_digests = {item["sha256"] for item in evidence}
@@ -201,9 +226,12 @@ def review_queue(session: Session) -> list[Appeal]:
 def match_received(
     session: Session, *, now: datetime, deadlines: Deadlines, identifier_secrets: IdentifierSecrets
 ) -> int:
-    """Open a case against every active or suspended entry each new appeal matches; all go under review."""
+    """Join each new appeal to its case and open a dispute of every active or suspended entry it matches
+    that the case does not dispute yet; all go under review."""
     received = list(session.scalars(select(Appeal).where(Appeal.state == "received").order_by(Appeal.id)))
     for appeal in received:
+        cases.join_open_case(session, appeal, now=now)
+        disputed = {d.entry_id for d in cases.open_case(session, appeal.case_ref).disputes if d.state != "closed"}
         hashes = [bytes.fromhex(h) for item in appeal.identifiers for h in item.stored_hashes]
         entries = session.scalars(
             select(Entry)
@@ -212,7 +240,7 @@ def match_received(
             .distinct()
             .order_by(Entry.id)
         )
-        for entry in entries:
+        for entry in (entry for entry in entries if entry.id not in disputed):  # the case disputes it already
             disputes.open_case(
                 session,
                 entry,
@@ -229,16 +257,18 @@ def match_received(
 
 
 def decide_appeal(session: Session, reviewer: str, ref: str, *, decision: str, reason: str, now: datetime) -> Appeal:
-    """A reviewer's decision on the whole appeal; it decides every case the appeal opened."""
+    """A reviewer's decision on the appeal's whole case: every appeal joined to it, every dispute they opened."""
     appeal = get_appeal(session, ref)
     if appeal.state != "under_review":
         raise Conflict(f"Appeal {ref} is {appeal.state}: only appeals under review are decided.", code="appeal_state")
-    open_cases = [d for d in appeal.disputes if d.state != "closed"]
-    if decision == "closed_no_match" and appeal.disputes:
+    case = cases.open_case(session, appeal.case_ref)  # appeals join a case as they are matched: all under review
+    open_cases = [d for d in case.disputes if d.state != "closed"]
+    if decision == "closed_no_match" and case.disputes:
         raise Conflict("This appeal matched entries: decide it upheld or rejected.", code="appeal_matched")
-    if decision != "closed_no_match" and not appeal.disputes:
+    if decision != "closed_no_match" and not case.disputes:
         raise Conflict("This appeal matched nothing: close it as closed_no_match.", code="appeal_unmatched")
-    _close_appeal(session, appeal, decision, by=reviewer, reason=reason, now=now)
+    for joined in case.appeals:
+        _close_appeal(session, joined, decision, by=reviewer, reason=reason, now=now)
     for dispute in open_cases:
         if dispute.state != "closed":  # an earlier delisting may have closed it as moot
             disputes.decide(session, reviewer, dispute.ref, outcome=decision, reason=reason, now=now)
@@ -247,16 +277,17 @@ def decide_appeal(session: Session, reviewer: str, ref: str, *, decision: str, r
 
 
 def settle_if_done(session: Session, appeal: Appeal, *, now: datetime) -> None:
-    """When every case of an appeal closed on its own (a retraction, say), the appeal closes with them."""
-    if appeal.state != "under_review" or any(d.state != "closed" for d in appeal.disputes):
+    """When every dispute of a case closed on its own (a retraction, say), its appeals close with them."""
+    if appeal.state != "under_review":
         return
-    outcomes = {d.outcome for d in appeal.disputes}
-    if "rejected" in outcomes:
-        _close_appeal(session, appeal, "rejected", by="system", reason="A reviewer kept a listing.", now=now)
-    else:
-        _close_appeal(
-            session, appeal, "upheld", by="system", reason="The listings were withdrawn or have ended.", now=now
-        )
+    case = cases.open_case(session, appeal.case_ref)
+    if any(d.state != "closed" for d in case.disputes):
+        return
+    rejected = "rejected" in {d.outcome for d in case.disputes}
+    decision = "rejected" if rejected else "upheld"
+    reason = "A reviewer kept a listing." if rejected else "The listings were withdrawn or have ended."
+    for joined in case.appeals:
+        _close_appeal(session, joined, decision, by="system", reason=reason, now=now)
 
 
 def _close_appeal(session: Session, appeal: Appeal, decision: str, *, by: str, reason: str, now: datetime) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Base, UTCDateTime
@@ -40,6 +40,15 @@ class Appeal(Base):
     ref: Mapped[str] = mapped_column(String(32), unique=True)
     #: SHA-256 of the status token: the token itself is shown once, to the appellant.
     token_hash: Mapped[str] = mapped_column(String(64))
+    #: How many times a new status code was sent to the contact (``status_codes.py``); a retried
+    #: filing hands back the code of this generation.
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Keyed hash of the client's ``Idempotency-Key`` (or the page's nonce) with the appeal's content:
+    #: a retry after a lost answer finds this appeal again. NULL when the client sent no key.
+    idempotency_tag: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    #: The case a reviewer decides: the ``ref`` of its first appeal. Appeals about the same
+    #: identifier while one is open join its case (``cases.py``); every one gets the decision.
+    case_ref: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16))
     statement: Mapped[str] = mapped_column(Text)
     #: Encrypted contact address (``contact.py``); erased (NULL) when the appeal closes.
@@ -67,6 +76,24 @@ class Appeal(Base):
         ),
         Index("ix_appeals_for_rate_limit", "client_tag", "created_at"),
         Index("ix_appeals_for_queue", "state", "id"),
+        Index("ix_appeals_for_case", "case_ref", "state"),
+    )
+
+
+class AppealCodeRequest(Base):
+    """One request for a new status code, kept a day for the rate limits whether or not the appeal exists."""
+
+    __tablename__ = "appeal_code_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: The appeal number as asked for (it may name no appeal: counting it must not tell).
+    ref: Mapped[str] = mapped_column(String(32))
+    client_tag: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_appeal_code_requests_for_client", "client_tag", "created_at"),
+        Index("ix_appeal_code_requests_for_ref", "ref", "created_at"),
     )
 
 

@@ -12,12 +12,14 @@ from .appeals import AppealLimits
 from .contact import ContactBox, load_contact_box
 from .evidence_files import StoredFile, store_upload
 from .service import Deadlines
+from .status_codes import CodeRequestLimits
 
 
 @dataclass(frozen=True, slots=True)
 class DueProcess:
     deadlines: Deadlines
     limits: AppealLimits
+    code_limits: CodeRequestLimits
     contact_box: ContactBox
     upload_dir: Path
     upload_max_bytes: int
@@ -27,6 +29,7 @@ class DueProcess:
         return cls(
             deadlines=Deadlines.from_config(config),
             limits=AppealLimits.from_config(config),
+            code_limits=CodeRequestLimits.from_config(config),
             contact_box=load_contact_box(config.get("CONTACT_KEY"), instance_path),
             upload_dir=Path(config.get("APPEAL_UPLOAD_DIR") or Path(instance_path) / "appeal-files"),
             upload_max_bytes=int(config["APPEAL_UPLOAD_MAX_BYTES"]),

@@ -66,6 +66,30 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The page expired; please submit it again.",
     },
     "switch": {"zh-CN": "English", "en": "中文"},
+    # -- a new status code (appeal_resend.html)
+    "resend_title": {"zh-CN": "找回查询码", "en": "Get a new status code"},
+    "resend_intro": {
+        "zh-CN": "忘记或丢失了查询码？请填写申诉编号和您申诉时留下的联系方式（邮箱）。如果两者相符，"
+        "我们会把新的查询码发送到该联系方式，旧的查询码随即失效。已结案的申诉不保留联系方式，无法找回。",
+        "en": "Lost your status code? Give the appeal number and the contact (e-mail) you gave when you appealed. "
+        "If they match, a new status code is sent there and the old one stops working. Closed appeals no longer "
+        "hold a contact, so no new code can be sent for them.",
+    },
+    "resend_contact": {"zh-CN": "申诉时留下的联系方式", "en": "The contact you gave"},
+    "resend_submit": {"zh-CN": "发送新查询码", "en": "Send a new code"},
+    "resend_sent": {
+        "zh-CN": "已收到您的请求。如果申诉编号和联系方式相符，新的查询码将在几分钟内发送到该联系方式。",
+        "en": "Request received. If the appeal number and the contact match, a new status code reaches that "
+        "contact within minutes.",
+    },
+    "resend_limited": {
+        "zh-CN": "请求过于频繁，请稍后（最多 24 小时后）再试。",
+        "en": "Too many requests; please try again later (at most 24 hours).",
+    },
+    "resend_invalid": {
+        "zh-CN": "请填写申诉编号，以及 3 到 200 个字的联系方式。",
+        "en": "Give the appeal number and a contact of 3 to 200 characters.",
+    },
 }
 
 

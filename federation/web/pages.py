@@ -8,6 +8,7 @@ page and the API cannot drift apart. Uploaded files are stored and checked by
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import marshmallow as ma
@@ -15,7 +16,7 @@ from flask import Blueprint, g, render_template, request
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError as CSRFError
 
-from ..api.appeals import file_appeal_from
+from ..api.appeals import file_appeal_from, request_status_code
 from ..api.disputes import due_process
 from ..api.schemas.disputes import AppealSchema
 from ..disputes import appeals
@@ -45,7 +46,10 @@ def _words() -> dict[str, Any]:
 
 
 def _form_page(errors: list[str], status: int = 200):
-    return render_template("appeal_form.html", errors=errors, form=request.form, rows=ROWS), status
+    """The form keeps its nonce across corrections: nothing was filed, and a resubmission of the
+    same form after a lost answer must find the appeal it filed (the API's ``Idempotency-Key``)."""
+    nonce = request.form.get("nonce") or secrets.token_urlsafe(18)
+    return render_template("appeal_form.html", errors=errors, form=request.form, rows=ROWS, nonce=nonce), status
 
 
 @blp.get("/appeal")
@@ -58,7 +62,8 @@ def file_appeal():
     try:
         validate_csrf(request.form.get("csrf_token"))
         body = _body_from_form()
-        filed = file_appeal_from(AppealSchema().load(body), request.remote_addr or "")
+        nonce = request.form.get("nonce", "")[:128] or None
+        filed = file_appeal_from(AppealSchema().load(body), request.remote_addr or "", nonce)
     except CSRFError:
         return _form_page([translate("csrf", g.language)], 400)
     except ma.ValidationError as error:
@@ -120,3 +125,29 @@ def status():
     except FederationError:
         return render_template("appeal_status.html", appeal=None, errors=[translate("not_found", g.language)]), 404
     return render_template("appeal_status.html", appeal=found, errors=[])
+
+
+@blp.get("/appeal/resend")
+def resend_form():
+    return render_template("appeal_resend.html", sent=False, errors=[], form={})
+
+
+@blp.post("/appeal/resend")
+def resend():
+    """A new status code to the appeal's contact; the page says the same whether or not one was sent."""
+    ref, contact = request.form.get("appeal", "").strip(), request.form.get("contact", "").strip()
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+        if not ref or not 3 <= len(contact) <= 200:
+            return _resend_page([translate("resend_invalid", g.language)], 422)
+        request_status_code(ref, contact, request.remote_addr or "")
+    except CSRFError:
+        return _resend_page([translate("csrf", g.language)], 400)
+    except FederationError as error:  # the rate limits: the only refusal, the same for any appeal number
+        db.session.rollback()
+        return _resend_page([translate("resend_limited", g.language)], error.status)
+    return render_template("appeal_resend.html", sent=True, errors=[], form={}), 202
+
+
+def _resend_page(errors: list[str], status: int):
+    return render_template("appeal_resend.html", sent=False, errors=errors, form=request.form), status

@@ -44,10 +44,15 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+def nonce_of(html: str) -> str:
+    return re.search(r'name="nonce" value="([^"]+)"', html).group(1)
+
+
 def appeal_form(client, phone: str, *, video: bytes | None = VIDEO, declared: str = "", lang: str = "zh-CN") -> dict:
     page = client.get(f"/appeal?lang={lang}").get_data(as_text=True)
     form = {
         "csrf_token": csrf_of(page),
+        "nonce": nonce_of(page),
         "type_0": "phone",
         "value_0": phone,
         "statement": "这个手机号从未在该平台下单，我没有投诉过任何人。",
@@ -75,7 +80,7 @@ def test_every_word_exists_in_both_languages():
     assert all(set(words) == set(LANGUAGES) and all(words.values()) for words in TEXT.values())
 
 
-@pytest.mark.parametrize("path", ["/appeal", "/appeal/status"])
+@pytest.mark.parametrize("path", ["/appeal", "/appeal/status", "/appeal/resend"])
 def test_pages_are_chinese_by_default_english_on_request_and_every_control_is_labelled(client, path):
     page = Fields(client.get(path).get_data(as_text=True))
     assert page.lang == "zh-CN"
@@ -167,3 +172,72 @@ def test_the_video_is_erased_once_its_appeal_is_decided(client, app, auth, make_
         headers=reviewer,
     )
     assert "evidence files erased 1" in cli("tick") and not stored.exists()
+
+
+def test_the_same_form_sent_again_after_a_lost_answer_finds_the_same_appeal(client, db):
+    """The page's hidden nonce is the API's Idempotency-Key: a resubmission is a retry, not a new appeal."""
+    form = appeal_form(client, UNLISTED)
+    first = receipt_of(post_appeal(client, dict(form, id_video_file=(io.BytesIO(VIDEO), "id.mp4"))).get_data(True))
+    again = post_appeal(client, dict(form, id_video_file=(io.BytesIO(VIDEO), "id.mp4")), address="192.0.2.80")
+    assert again.status_code == 202 and receipt_of(again.get_data(as_text=True)) == first
+    assert client.get(f"/v1/appeals/{first[0]}", headers={"Appeal-Token": first[1]}).status_code == 200
+    fresh = appeal_form(client, UNLISTED)  # a new visit to the form is a new appeal
+    assert fresh["nonce"] != form["nonce"]
+
+
+def test_a_corrected_form_keeps_its_nonce(client, db):
+    form = appeal_form(client, UNLISTED, video=None)
+    form["statement"] = "太短"
+    assert nonce_of(post_appeal(client, form).get_data(as_text=True)) == form["nonce"]
+
+
+@pytest.fixture
+def outbox(app, tmp_path, monkeypatch):
+    """The embedded default notifier, writing to a fresh file."""
+    from datetime import timedelta
+
+    from federation.notify.outbox import OutboxNotifier
+
+    notifier = OutboxNotifier(tmp_path / "outbox.jsonl", keep=timedelta(days=7))
+    monkeypatch.setattr(app.extensions["federation.postman"], "notifier", notifier)
+    return notifier
+
+
+def ask_on_the_page(client, appeal: str, contact: str, *, lang: str = "zh-CN", address: str = "203.0.113.90"):
+    page = client.get(f"/appeal/resend?lang={lang}").get_data(as_text=True)
+    return client.post(
+        f"/appeal/resend?lang={lang}",
+        data={"csrf_token": csrf_of(page), "appeal": appeal, "contact": contact},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_status_page_offers_a_new_code_sent_to_the_contact(client, app, db, outbox, lang):
+    appeal, lost = receipt_of(post_appeal(client, appeal_form(client, UNLISTED, lang=lang), lang).get_data(True))
+    status_page = client.get(f"/appeal/status?lang={lang}").get_data(as_text=True)
+    assert f'href="/appeal/resend?lang={lang}"' in status_page
+    wrong = ask_on_the_page(client, appeal, "nobody@example.cn", lang=lang, address="203.0.113.91")
+    right = ask_on_the_page(client, appeal, "appellant@example.cn", lang=lang)
+    assert wrong.status_code == right.status_code == 202 and 'id="resend-sent"' in right.get_data(as_text=True)
+    assert wrong.get_data() == right.get_data()
+    app.extensions["federation.postman"].drain()
+    [message] = outbox.read()
+    assert message["to"] == "appellant@example.cn" and message["language"] == lang and appeal in message["body"]
+    code = re.search(r"(?:新查询码：|New status code: )(\S+)", message["body"]).group(1)
+    page = client.get("/appeal/status").get_data(as_text=True)
+    shown = client.post("/appeal/status", data={"csrf_token": csrf_of(page), "appeal": appeal, "token": code})
+    assert shown.status_code == 200 and 'data-state="received"' in shown.get_data(as_text=True)
+    stale = client.post("/appeal/status", data={"csrf_token": csrf_of(page), "appeal": appeal, "token": lost})
+    assert stale.status_code == 404
+
+
+def test_the_resend_page_explains_a_limit_in_the_pages_language(client, db, outbox):
+    answers = [ask_on_the_page(client, "ANOSUCHAPPEAL", "a@example.cn", lang="en", address="203.0.113.95")]
+    answers += [
+        ask_on_the_page(client, f"ANOSUCH{n}", "a@example.cn", lang="en", address="203.0.113.95") for n in range(5)
+    ]
+    assert [a.status_code for a in answers] == [202] * 5 + [429]
+    assert "Too many requests" in answers[-1].get_data(as_text=True)
+    short = ask_on_the_page(client, "A1", "x", address="203.0.113.96")
+    assert short.status_code == 422 and "3 到 200" in short.get_data(as_text=True)

@@ -125,11 +125,32 @@ class AppealStatusSchema(ma.Schema):
 
 
 class ReviewerAppealSchema(AppealStatusSchema):
+    #: The case it belongs to (``disputes/cases.py``): the ref of the case's first appeal. Never shown to appellants.
+    case = ma.fields.String(attribute="case_ref")
     statement = ma.fields.String()
     evidence = ma.fields.List(ma.fields.Dict())
     language = ma.fields.String()
     decided_by = ma.fields.String(allow_none=True)
     disputes = ma.fields.Function(lambda a: [d.ref for d in a.disputes])
+
+
+class ReviewCaseSchema(ma.Schema):
+    """Appeals about the same identifiers, decided together."""
+
+    case = ma.fields.String(attribute="ref")
+    decide_by = ma.fields.AwareDateTime()
+    appeals = ma.fields.Function(lambda c: [a.ref for a in c.appeals])
+    disputes = ma.fields.Function(lambda c: [d.ref for d in c.disputes])
+
+
+class StatusCodeRequestSchema(ma.Schema):
+    contact = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=200))
+
+
+class StatusCodeRequestedSchema(ma.Schema):
+    """The one answer to every request for a new status code."""
+
+    detail = ma.fields.String()
 
 
 class AppealDecisionSchema(ma.Schema):
