@@ -33,6 +33,7 @@ def create_app(
     from .extensions import db, migrate
     from .identifiers.secrets import init_identifier_secrets
     from .web import init_web
+    from .webhooks.service import init_webhooks
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -41,6 +42,7 @@ def create_app(
     init_entries(app)
     init_lookups(app)
     init_disputes(app)
+    init_webhooks(app)
     register_error_handlers(app, rollback=db.session.rollback)
     register_blueprints(ProblemApi(app))
     init_web(app)

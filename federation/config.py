@@ -64,6 +64,8 @@ class Config:
     #: suspended, and days a reviewer has to decide a dispute or appeal after receipt.
     DISPUTE_RESPONSE_DAYS = 14
     REVIEW_DECISION_DAYS = 30
+    #: Days before its answer deadline that a submitter is reminded (change feed and webhooks).
+    DEADLINE_WARNING_DAYS = 3
     #: Public appeals: per client address per hour, per identifier per day, the window in which a
     #: repeat appeal needs new evidence, and how many identifiers one appeal may name.
     APPEAL_RATE_PER_ADDRESS_HOURLY = 5

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import marshmallow as ma
 import orjson
-from flask import current_app, request
+from flask import current_app, request, send_file
 
 from ..database import utcnow
-from ..disputes import appeals
+from ..disputes import appeals, cases
 from ..errors import ValidationFailed, field_error, flatten_messages
 from ..extensions import db
 from .auth import current_principal, public, requires
 from .disputes import due_process
 from .parsing import Blueprint, read_json_body
+from .schemas.cases import AppealCaseSchema
 from .schemas.disputes import (
     AppealDecisionSchema,
     AppealReceiptSchema,
@@ -124,12 +125,37 @@ def review_appeals():
     return {"appeals": ReviewerAppealSchema(many=True).dump(appeals.review_queue(db.session))}
 
 
+@blp.route("/v1/appeals/<ref>/case")
+@requires("review")
+@blp.response(200, AppealCaseSchema)
+def appeal_case(ref):
+    """Everything a reviewer needs to decide: the statement, the files, every matched entry and its dispute."""
+    principal = current_principal()
+    return cases.appeal_case(db.session, ref, principal.member_id, now=utcnow(), folder=due_process().upload_dir)
+
+
+@blp.route("/v1/appeals/<ref>/evidence/<sha256>")
+@requires("review")
+@blp.response(200, content_type="application/octet-stream")
+def appeal_evidence(ref, sha256):
+    """An evidence file the appellant uploaded, for reviewers only; served as a download, never rendered."""
+    path = cases.evidence_file(db.session, ref, sha256, folder=due_process().upload_dir)
+    response = send_file(path, mimetype="application/octet-stream", as_attachment=True, download_name=sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @blp.route("/v1/appeals/<ref>/decision", methods=["POST"])
 @requires("review")
 @blp.arguments(AppealDecisionSchema)
 @blp.response(200, ReviewerAppealSchema)
 def decide_appeal(body, ref):
-    """Decide an appeal and every case it opened: ``upheld`` delists, ``rejected`` keeps, or ``closed_no_match``."""
+    """Decide an appeal and every case it opened: ``upheld`` delists, ``rejected`` keeps, or ``closed_no_match``.
+
+    The rules of a dispute decision hold for every case: no reviewer whose member listed a matched entry,
+    and an ``expedite_reason`` if a submitter may still answer.
+    """
     appeal = appeals.decide_appeal(db.session, current_principal().member_id, ref, now=utcnow(), **body)
     db.session.commit()
     return appeal

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from ..database import utcnow
+from ..disputes import cases
 from ..disputes import service as disputes
 from ..disputes.settings import DueProcess
 from ..errors import Forbidden
 from ..extensions import db
 from .auth import current_principal, requires
 from .parsing import Blueprint
+from .schemas.cases import ReviewerDisputeCaseSchema
 from .schemas.disputes import (
     DisputeAnswerSchema,
     DisputeDecisionSchema,
@@ -76,10 +78,12 @@ def list_disputes(query):
 @requires("query", "submit", "review")
 @blp.response(200)
 def show_dispute(ref):
-    """One dispute, to its filer, the entry's submitter, or a reviewer."""
+    """One dispute, to its filer or the entry's submitter; to a reviewer, with the whole ``case``."""
     principal = current_principal()
-    dispute = disputes.visible_dispute(db.session, ref, principal.member_id, reviewer="review" in principal.scopes)
-    return _shown(dispute, principal)
+    if "review" in principal.scopes:
+        case = cases.dispute_case(db.session, ref, principal.member_id, now=utcnow(), folder=due_process().upload_dir)
+        return ReviewerDisputeCaseSchema().dump(case)
+    return DisputeSchema().dump(disputes.visible_dispute(db.session, ref, principal.member_id, reviewer=False))
 
 
 @blp.route("/v1/disputes/<ref>/answer", methods=["POST"])
@@ -98,7 +102,11 @@ def answer_dispute(body, ref):
 @blp.arguments(DisputeDecisionSchema)
 @blp.response(200, ReviewerDisputeSchema)
 def decide_dispute(body, ref):
-    """``upheld`` delists the entry at once; ``rejected`` keeps it (and lifts a deadline suspension)."""
+    """``upheld`` delists the entry at once; ``rejected`` keeps it (and lifts a deadline suspension).
+
+    Not by a reviewer whose member is a party (403 ``conflict_of_interest``); not before the submitter
+    answered or its deadline passed unless ``expedite_reason`` says why (409 ``answer_pending``).
+    """
     dispute = disputes.decide(db.session, current_principal().member_id, ref, now=utcnow(), **body)
     db.session.commit()
     return dispute

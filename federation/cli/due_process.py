@@ -36,7 +36,7 @@ def tick_once() -> str:
     db.session.commit()
     sent = deliver_due(db.session, current_app.extensions["federation.auth"].key_set, now=utcnow())
     return (
-        f"disputes unanswered {report.unanswered}, review overdue {report.review_overdue}, moot {report.moot}; "
+        f"disputes warned {report.warned}, unanswered {report.unanswered}, review overdue {report.review_overdue}, moot {report.moot}; "
         f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
         f"audit lines recovered {audited}; evidence files erased {erased}"

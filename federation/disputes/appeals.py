@@ -30,6 +30,7 @@ from ..identifiers import InvalidIdentifier, hash_normalized, normalize
 from ..identifiers.secrets import IdentifierSecrets
 from . import service as disputes
 from .contact import ContactBox
+from .fairness import answer_pending, check_may_decide
 from .models import APPEAL_OPEN_STATES, Appeal, AppealIdentifier
 from .service import Deadlines, new_ref
 
@@ -228,8 +229,21 @@ def match_received(
     return len(received)
 
 
-def decide_appeal(session: Session, reviewer: str, ref: str, *, decision: str, reason: str, now: datetime) -> Appeal:
-    """A reviewer's decision on the whole appeal; it decides every case the appeal opened."""
+def decide_appeal(
+    session: Session,
+    reviewer: str,
+    ref: str,
+    *,
+    decision: str,
+    reason: str,
+    now: datetime,
+    expedite_reason: str | None = None,
+) -> Appeal:
+    """A reviewer's decision on the whole appeal; it decides every case the appeal opened.
+
+    The rules of ``fairness.py`` hold for every case at once: refused if any matched entry is the
+    reviewer's own member's, or if a submitter may still answer and no ``expedite_reason`` is given.
+    """
     appeal = get_appeal(session, ref)
     if appeal.state != "under_review":
         raise Conflict(f"Appeal {ref} is {appeal.state}: only appeals under review are decided.", code="appeal_state")
@@ -238,10 +252,16 @@ def decide_appeal(session: Session, reviewer: str, ref: str, *, decision: str, r
         raise Conflict("This appeal matched entries: decide it upheld or rejected.", code="appeal_matched")
     if decision != "closed_no_match" and not appeal.disputes:
         raise Conflict("This appeal matched nothing: close it as closed_no_match.", code="appeal_unmatched")
-    _close_appeal(session, appeal, decision, by=reviewer, reason=reason, now=now)
+    for dispute in appeal.disputes:
+        check_may_decide(dispute, reviewer, now=now, expedite_reason=expedite_reason)
+    expedited = any(answer_pending(dispute, now) for dispute in open_cases)
+    _close_appeal(session, appeal, decision, by=reviewer, reason=reason, now=now, expedited=expedited)
     for dispute in open_cases:
         if dispute.state != "closed":  # an earlier delisting may have closed it as moot
-            disputes.decide(session, reviewer, dispute.ref, outcome=decision, reason=reason, now=now)
+            disputes.decide(
+                session, reviewer, dispute.ref, outcome=decision, reason=reason, now=now,
+                expedite_reason=expedite_reason,
+            )  # fmt: skip
     session.flush()
     return appeal
 
@@ -259,7 +279,9 @@ def settle_if_done(session: Session, appeal: Appeal, *, now: datetime) -> None:
         )
 
 
-def _close_appeal(session: Session, appeal: Appeal, decision: str, *, by: str, reason: str, now: datetime) -> None:
+def _close_appeal(
+    session: Session, appeal: Appeal, decision: str, *, by: str, reason: str, now: datetime, expedited: bool = False
+) -> None:
     appeal.state, appeal.decided_by, appeal.decision_reason = decision, by, reason
     appeal.decided_at = appeal.updated_at = now
     appeal.contact_encrypted = None  # erased when the case closes
@@ -269,5 +291,5 @@ def _close_appeal(session: Session, appeal: Appeal, decision: str, *, by: str, r
         f"appeal:{appeal.ref}",
         actor=by,
         now=now,
-        payload={"ref": appeal.ref, "decision": decision},
+        payload={"ref": appeal.ref, "decision": decision, "expedited": expedited},
     )
