@@ -139,7 +139,7 @@ def appeal_case(ref):
 @blp.response(200, content_type="application/octet-stream")
 def appeal_evidence(ref, sha256):
     """An evidence file the appellant uploaded, for reviewers only; served as a download, never rendered."""
-    path = cases.evidence_file(db.session, ref, sha256, folder=due_process().upload_dir)
+    path = cases.evidence_file(db.session, ref, sha256, current_principal().member_id, folder=due_process().upload_dir)
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True, download_name=sha256)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"

@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from ..database import utcnow
 from ..disputes import cases
 from ..disputes import service as disputes
+from ..disputes.fairness import conflicted
 from ..disputes.settings import DueProcess
 from ..errors import Forbidden
 from ..extensions import db
@@ -34,9 +35,9 @@ def due_process() -> DueProcess:
 
 
 def _shown(dispute, principal):
-    """Reviewers see both parties; the parties see neither."""
-    schema = ReviewerDisputeSchema if "review" in principal.scopes else DisputeSchema
-    return schema().dump(dispute)
+    """Reviewers see both parties; the parties see neither, even a party whose member also reviews."""
+    impartial = "review" in principal.scopes and not conflicted(dispute, principal.member_id)
+    return (ReviewerDisputeSchema if impartial else DisputeSchema)().dump(dispute)
 
 
 @blp.route("/v1/entries/<ref>/disputes", methods=["POST"])
@@ -80,10 +81,15 @@ def list_disputes(query):
 def show_dispute(ref):
     """One dispute, to its filer or the entry's submitter; to a reviewer, with the whole ``case``."""
     principal = current_principal()
-    if "review" in principal.scopes:
-        case = cases.dispute_case(db.session, ref, principal.member_id, now=utcnow(), folder=due_process().upload_dir)
-        return ReviewerDisputeCaseSchema().dump(case)
-    return DisputeSchema().dump(disputes.visible_dispute(db.session, ref, principal.member_id, reviewer=False))
+    shown = cases.dispute_view(
+        db.session,
+        ref,
+        principal.member_id,
+        reviewer="review" in principal.scopes,
+        now=utcnow(),
+        folder=due_process().upload_dir,
+    )
+    return (ReviewerDisputeCaseSchema if isinstance(shown, cases.DisputeCase) else DisputeSchema)().dump(shown)
 
 
 @blp.route("/v1/disputes/<ref>/answer", methods=["POST"])

@@ -72,7 +72,13 @@ def queue_deliveries(session: Session, *, changes: list[dict[str, Any]], now: da
         .order_by(Webhook.id)
     ).all()
     rows = [
-        {"webhook_id": hook.id, "position": change["position"], "state": "pending", "attempts": 0, "next_attempt_at": now}
+        {
+            "webhook_id": hook.id,
+            "position": change["position"],
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
         for change in changes
         for hook in hooks
         if (hook.member_id == change["recipient"] if change["recipient"] else "query" in hook.roles.split())

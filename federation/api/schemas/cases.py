@@ -58,18 +58,15 @@ def _files(appeal_ref: str, files: list[Any]) -> list[dict[str, Any]]:
 
 class CaseSchema(ma.Schema):
     entry = ma.fields.Function(lambda case: CaseEntrySchema().dump(case.dispute.entry))
-    appeal = ma.fields.Function(
-        lambda case: {
-            "ref": case.dispute.appeal.ref,
-            "statement": case.dispute.appeal.statement,
-            "files": _files(case.dispute.appeal.ref, case.appeal_files),
-        }
-        if case.dispute.appeal
-        else None
-    )
+    appeal = ma.fields.Method("_appeal", metadata={"description": "the appeal that opened it, if one did"})
     answer_overdue = ma.fields.Boolean()
     decision_overdue = ma.fields.Boolean()
-    conflict_of_interest = ma.fields.Boolean(metadata={"description": "your member is a party: you may not decide"})
+
+    def _appeal(self, case: Any) -> dict[str, Any] | None:
+        appeal = case.dispute.appeal
+        if appeal is None:
+            return None
+        return {"ref": appeal.ref, "statement": appeal.statement, "files": _files(appeal.ref, case.appeal_files)}
 
 
 class ReviewerDisputeCaseSchema(CaseSchema):
@@ -90,5 +87,4 @@ class AppealCaseSchema(ma.Schema):
         }
     )
     decision_overdue = ma.fields.Boolean()
-    conflict_of_interest = ma.fields.Boolean()
     disputes = ma.fields.List(ma.fields.Nested(ReviewerDisputeCaseSchema))
