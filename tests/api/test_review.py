@@ -80,6 +80,9 @@ def test_a_reviewer_cannot_decide_a_dispute_its_member_is_party_to(client, peopl
     ref = dispute(client, people)
     answer(client, people["shop-a"], ref)
     assert problem(decide(client, people, ref, who=conflicted), 403)["code"] == "conflict_of_interest"
+    # In the review queue too, a party sees its own case as a party: neither member is named.
+    [queued] = client.get("/v1/disputes?role=reviewer", headers=people[conflicted]).get_json()["disputes"]
+    assert queued["ref"] == ref and "filed_by" not in queued and "submitted_by" not in queued
     assert decide(client, people, ref).status_code == 200  # a neutral reviewer may
 
 
