@@ -34,6 +34,7 @@ def create_app(
     from .identifiers.secrets import init_identifier_secrets
     from .notify import init_notify
     from .web import init_web
+    from .webhooks.service import init_webhooks
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -43,6 +44,7 @@ def create_app(
     init_lookups(app)
     init_disputes(app)
     init_notify(app)
+    init_webhooks(app)
     register_error_handlers(app, rollback=db.session.rollback)
     register_blueprints(ProblemApi(app))
     init_web(app)

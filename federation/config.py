@@ -67,6 +67,8 @@ class Config:
     #: Days after a dispute or appeal is upheld (or conceded) during which a new listing of the same
     #: identifiers, by any member, is held for a reviewer instead of matching (docs/disputes.md).
     REINSERTION_GUARD_DAYS = 180
+    #: Days before its answer deadline that a submitter is reminded (change feed and webhooks).
+    DEADLINE_WARNING_DAYS = 3
     #: Public appeals: per client address per hour, per identifier per day, the window in which a
     #: repeat appeal needs new evidence, and how many identifiers one appeal may name.
     APPEAL_RATE_PER_ADDRESS_HOURLY = 5

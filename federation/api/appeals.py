@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import marshmallow as ma
 import orjson
-from flask import current_app, request, url_for
+from flask import current_app, request, send_file, url_for
 
 from ..database import utcnow
-from ..disputes import appeals, cases, status_codes
+from ..disputes import appeals, case_files, cases, status_codes
 from ..errors import ValidationFailed, field_error, flatten_messages
 from ..extensions import db
 from ..notify import postman
 from .auth import current_principal, public, requires
 from .disputes import due_process
 from .parsing import Blueprint, idempotency_key, read_json_body
+from .schemas.cases import AppealCaseSchema
 from .schemas.disputes import (
     AppealDecisionSchema,
     AppealReceiptSchema,
@@ -181,13 +182,40 @@ def review_appeals():
     }
 
 
+@blp.route("/v1/appeals/<ref>/case")
+@requires("review")
+@blp.response(200, AppealCaseSchema)
+def appeal_case(ref):
+    """Everything a reviewer needs to decide: the statement, the files, every matched entry and its dispute."""
+    principal = current_principal()
+    return case_files.appeal_case(db.session, ref, principal.member_id, now=utcnow(), folder=due_process().upload_dir)
+
+
+@blp.route("/v1/appeals/<ref>/evidence/<sha256>")
+@requires("review")
+@blp.response(200, content_type="application/octet-stream")
+def appeal_evidence(ref, sha256):
+    """An evidence file the appellant uploaded, for reviewers only; served as a download, never rendered."""
+    path = case_files.evidence_file(
+        db.session, ref, sha256, current_principal().member_id, folder=due_process().upload_dir
+    )
+    response = send_file(path, mimetype="application/octet-stream", as_attachment=True, download_name=sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @blp.route("/v1/appeals/<ref>/decision", methods=["POST"])
 @requires("review")
 @blp.arguments(AppealDecisionSchema)
 @blp.response(200, ReviewerAppealSchema)
 def decide_appeal(body, ref):
     """Decide an appeal's case, every appeal joined to it and every dispute they opened: ``upheld`` delists,
-    ``rejected`` keeps, or ``closed_no_match``."""
+    ``rejected`` keeps, or ``closed_no_match``.
+
+    The rules of a dispute decision hold for every dispute: no reviewer whose member listed a matched entry,
+    and an ``expedite_reason`` if a submitter may still answer.
+    """
     appeal = appeals.decide_appeal(db.session, current_principal().member_id, ref, now=utcnow(), **body)
     db.session.commit()
     return appeal

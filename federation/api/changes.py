@@ -22,21 +22,28 @@ blp = Blueprint("changes", __name__, description="What changed on the list, in o
 
 
 @blp.route("/v1/changes")
-@requires("query")
+@requires("query", "submit")
 @blp.arguments(ChangeQuerySchema, location="query")
 @blp.response(200, ChangePageSchema)
 def changes(query):
-    """Changes after a cursor, in order, with no gaps: poll with the returned ``next_cursor``."""
-    found = changes_after(db.session, query["after"], query["limit"])
+    """Changes after a cursor, in order, with no gaps: poll with the returned ``next_cursor``.
+
+    Public changes (scope ``query``) and the changes addressed to you (disputes of your entries);
+    a member with ``submit`` only reads the latter.
+    """
+    principal = current_principal()
+    found = changes_after(
+        db.session, query["after"], query["limit"], reader=principal.member_id, public="query" in principal.scopes
+    )
     return {"changes": found, "next_cursor": found[-1].position if found else query["after"]}
 
 
 @blp.route("/v1/members/<member_id>/webhooks", methods=["POST"])
-@requires("query", "admin")
+@requires("query", "submit", "admin")
 @blp.arguments(WebhookInSchema)
 @blp.response(201, WebhookSchema)
 def add_webhook(body, member_id):
-    """Receive every change, signed (see docs/disputes.md#webhooks)."""
+    """Receive every change you may read in the feed, signed (see docs/disputes.md#webhooks)."""
     ensure_self_or_admin(current_principal(), member_id)
     webhook = webhooks.add_webhook(
         db.session, member_id, body["url"], now=utcnow(), allow_insecure=current_app.config["WEBHOOK_ALLOW_HTTP"]
@@ -46,7 +53,7 @@ def add_webhook(body, member_id):
 
 
 @blp.route("/v1/members/<member_id>/webhooks")
-@requires("query", "admin")
+@requires("query", "submit", "admin")
 @blp.response(200, WebhookSchema(many=True))
 def list_webhooks(member_id):
     ensure_self_or_admin(current_principal(), member_id)
@@ -54,7 +61,7 @@ def list_webhooks(member_id):
 
 
 @blp.route("/v1/members/<member_id>/webhooks/<int:webhook_id>", methods=["DELETE"])
-@requires("query", "admin")
+@requires("query", "submit", "admin")
 @blp.response(204)
 def remove_webhook(member_id, webhook_id):
     ensure_self_or_admin(current_principal(), member_id)
@@ -63,7 +70,7 @@ def remove_webhook(member_id, webhook_id):
 
 
 @blp.route("/v1/members/<member_id>/webhooks/<int:webhook_id>/deliveries")
-@requires("query", "admin")
+@requires("query", "submit", "admin")
 @blp.response(200, DeliverySchema(many=True))
 def deliveries(member_id, webhook_id):
     """The delivery log, newest first: every attempt with its status code or error."""

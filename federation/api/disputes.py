@@ -5,12 +5,15 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from ..database import utcnow
+from ..disputes import case_files
 from ..disputes import service as disputes
+from ..disputes.fairness import conflicted
 from ..disputes.settings import DueProcess
 from ..errors import Forbidden
 from ..extensions import db
 from .auth import current_principal, requires
 from .parsing import Blueprint
+from .schemas.cases import ReviewerDisputeCaseSchema
 from .schemas.disputes import (
     DisputeAnswerSchema,
     DisputeDecisionSchema,
@@ -32,9 +35,9 @@ def due_process() -> DueProcess:
 
 
 def _shown(dispute, principal):
-    """Reviewers see both parties; the parties see neither."""
-    schema = ReviewerDisputeSchema if "review" in principal.scopes else DisputeSchema
-    return schema().dump(dispute)
+    """Reviewers see both parties; the parties see neither, even a party whose member also reviews."""
+    impartial = "review" in principal.scopes and not conflicted(dispute, principal.member_id)
+    return (ReviewerDisputeSchema if impartial else DisputeSchema)().dump(dispute)
 
 
 @blp.route("/v1/entries/<ref>/disputes", methods=["POST"])
@@ -76,10 +79,17 @@ def list_disputes(query):
 @requires("query", "submit", "review")
 @blp.response(200)
 def show_dispute(ref):
-    """One dispute, to its filer, the entry's submitter, or a reviewer."""
+    """One dispute, to its filer or the entry's submitter; to a reviewer, with the whole ``case``."""
     principal = current_principal()
-    dispute = disputes.visible_dispute(db.session, ref, principal.member_id, reviewer="review" in principal.scopes)
-    return _shown(dispute, principal)
+    shown = case_files.dispute_view(
+        db.session,
+        ref,
+        principal.member_id,
+        reviewer="review" in principal.scopes,
+        now=utcnow(),
+        folder=due_process().upload_dir,
+    )
+    return (ReviewerDisputeCaseSchema if isinstance(shown, case_files.DisputeCase) else DisputeSchema)().dump(shown)
 
 
 @blp.route("/v1/disputes/<ref>/answer", methods=["POST"])
@@ -98,7 +108,11 @@ def answer_dispute(body, ref):
 @blp.arguments(DisputeDecisionSchema)
 @blp.response(200, ReviewerDisputeSchema)
 def decide_dispute(body, ref):
-    """``upheld`` delists the entry at once; ``rejected`` keeps it (and lifts a deadline suspension)."""
+    """``upheld`` delists the entry at once; ``rejected`` keeps it (and lifts a deadline suspension).
+
+    Not by a reviewer whose member is a party (403 ``conflict_of_interest``); not before the submitter
+    answered or its deadline passed unless ``expedite_reason`` says why (409 ``answer_pending``).
+    """
     dispute = disputes.decide(db.session, current_principal().member_id, ref, now=utcnow(), **body)
     db.session.commit()
     return dispute

@@ -14,7 +14,9 @@ from ..disputes import service as disputes
 from ..disputes.deadlines import apply_deadlines
 from ..disputes.evidence_files import erase_unneeded
 from ..entries import expiry, guard, holds
+from ..errors import Forbidden
 from ..extensions import db
+from ..members.service import get_member
 from ..notify import postman
 from ..webhooks.dispatch import deliver_due
 from .common import actor, run
@@ -39,7 +41,8 @@ def tick_once() -> str:
     db.session.commit()
     sent = deliver_due(db.session, current_app.extensions["federation.auth"].key_set, now=utcnow())
     return (
-        f"disputes unanswered {report.unanswered}, review overdue {report.review_overdue}, moot {report.moot}; "
+        f"disputes warned {report.warned}, unanswered {report.unanswered}, "
+        f"review overdue {report.review_overdue}, moot {report.moot}; "
         f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
         f"reinsertion guards ended {guards}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
@@ -72,13 +75,41 @@ def dispute_queue() -> None:
         click.echo(f"{d.ref}  entry {d.entry.ref}  decide by {d.decide_by:%Y-%m-%d}  answer {d.answer or '-'}")
 
 
+def _decider(as_member: str | None) -> str:
+    """Who decides at the console: the operator itself (``cli:<user>``), or with ``--as`` a reviewer member.
+
+    The operator belongs to no member, so it is never a party to a case (``disputes/fairness.py``):
+    it is where a case goes when every reviewer is conflicted. ``--as`` records the decision as an
+    active member holding the review role, held to the conflict-of-interest rule like the API.
+    """
+    if as_member is None:
+        return actor()
+    member = get_member(db.session, as_member)
+    if member.status != "active" or "review" not in member.role_set:
+        raise Forbidden(f"{as_member} is not an active member with the review role.", code="not_a_reviewer")
+    return member.id
+
+
+_expedite = click.option(
+    "--expedite-reason", help="why to decide before the submitter answered or its answer deadline passed"
+)
+_as_member = click.option("--as", "as_member", metavar="MEMBER", help="decide as this reviewer member")
+
+
 @disputes_group.command("decide")
 @click.argument("ref")
 @click.argument("outcome", type=click.Choice(["upheld", "rejected"]))
 @click.option("--reason", required=True)
+@_expedite
+@_as_member
 @with_appcontext
-def dispute_decide(ref: str, outcome: str, reason: str) -> None:
-    dispute = run(lambda: disputes.decide(db.session, actor(), ref, outcome=outcome, reason=reason, now=utcnow()))
+def dispute_decide(ref: str, outcome: str, reason: str, expedite_reason: str | None, as_member: str | None) -> None:
+    dispute = run(
+        lambda: disputes.decide(
+            db.session, _decider(as_member), ref, outcome=outcome, reason=reason, now=utcnow(),
+            expedite_reason=expedite_reason,
+        )
+    )  # fmt: skip
     click.echo(f"{dispute.ref}: {dispute.outcome}; entry {dispute.entry.ref} is {dispute.entry.state}")
 
 
@@ -100,11 +131,16 @@ def appeal_queue() -> None:
 @click.argument("ref")
 @click.argument("decision", type=click.Choice(appeals.DECISIONS))
 @click.option("--reason", required=True)
+@_expedite
+@_as_member
 @with_appcontext
-def appeal_decide(ref: str, decision: str, reason: str) -> None:
+def appeal_decide(ref: str, decision: str, reason: str, expedite_reason: str | None, as_member: str | None) -> None:
     appeal = run(
-        lambda: appeals.decide_appeal(db.session, actor(), ref, decision=decision, reason=reason, now=utcnow())
-    )
+        lambda: appeals.decide_appeal(
+            db.session, _decider(as_member), ref, decision=decision, reason=reason, now=utcnow(),
+            expedite_reason=expedite_reason,
+        )
+    )  # fmt: skip
     click.echo(f"{appeal.ref}: {appeal.state}")
 
 

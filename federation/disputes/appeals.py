@@ -34,6 +34,7 @@ from ..identifiers.secrets import IdentifierSecrets
 from . import cases
 from . import service as disputes
 from .contact import ContactBox
+from .fairness import answer_pending, check_may_decide
 from .models import APPEAL_OPEN_STATES, Appeal, AppealIdentifier
 from .service import Deadlines, new_ref
 from .status_codes import current, idempotency_tag, issue, token_hash
@@ -256,8 +257,21 @@ def match_received(
     return len(received)
 
 
-def decide_appeal(session: Session, reviewer: str, ref: str, *, decision: str, reason: str, now: datetime) -> Appeal:
-    """A reviewer's decision on the appeal's whole case: every appeal joined to it, every dispute they opened."""
+def decide_appeal(
+    session: Session,
+    reviewer: str,
+    ref: str,
+    *,
+    decision: str,
+    reason: str,
+    now: datetime,
+    expedite_reason: str | None = None,
+) -> Appeal:
+    """A reviewer's decision on the appeal's whole case: every appeal joined to it, every dispute they opened.
+
+    The rules of ``fairness.py`` hold for every dispute of the case at once: refused if any matched entry
+    is the reviewer's own member's, or if a submitter may still answer and no ``expedite_reason`` is given.
+    """
     appeal = get_appeal(session, ref)
     if appeal.state != "under_review":
         raise Conflict(f"Appeal {ref} is {appeal.state}: only appeals under review are decided.", code="appeal_state")
@@ -267,11 +281,17 @@ def decide_appeal(session: Session, reviewer: str, ref: str, *, decision: str, r
         raise Conflict("This appeal matched entries: decide it upheld or rejected.", code="appeal_matched")
     if decision != "closed_no_match" and not case.disputes:
         raise Conflict("This appeal matched nothing: close it as closed_no_match.", code="appeal_unmatched")
+    for dispute in case.disputes:
+        check_may_decide(dispute, reviewer, now=now, expedite_reason=expedite_reason)
+    expedited = any(answer_pending(dispute, now) for dispute in open_cases)
     for joined in case.appeals:
-        _close_appeal(session, joined, decision, by=reviewer, reason=reason, now=now)
+        _close_appeal(session, joined, decision, by=reviewer, reason=reason, now=now, expedited=expedited)
     for dispute in open_cases:
         if dispute.state != "closed":  # an earlier delisting may have closed it as moot
-            disputes.decide(session, reviewer, dispute.ref, outcome=decision, reason=reason, now=now)
+            disputes.decide(
+                session, reviewer, dispute.ref, outcome=decision, reason=reason, now=now,
+                expedite_reason=expedite_reason,
+            )  # fmt: skip
     session.flush()
     return appeal
 
@@ -290,7 +310,9 @@ def settle_if_done(session: Session, appeal: Appeal, *, now: datetime) -> None:
         _close_appeal(session, joined, decision, by="system", reason=reason, now=now)
 
 
-def _close_appeal(session: Session, appeal: Appeal, decision: str, *, by: str, reason: str, now: datetime) -> None:
+def _close_appeal(
+    session: Session, appeal: Appeal, decision: str, *, by: str, reason: str, now: datetime, expedited: bool = False
+) -> None:
     appeal.state, appeal.decided_by, appeal.decision_reason = decision, by, reason
     appeal.decided_at = appeal.updated_at = now
     appeal.contact_encrypted = None  # erased when the case closes
@@ -300,5 +322,5 @@ def _close_appeal(session: Session, appeal: Appeal, decision: str, *, by: str, r
         f"appeal:{appeal.ref}",
         actor=by,
         now=now,
-        payload={"ref": appeal.ref, "decision": decision},
+        payload={"ref": appeal.ref, "decision": decision, "expedited": expedited},
     )

@@ -2,6 +2,8 @@
 
 Due process that waits for someone to act must not wait forever:
 
+* a submitter whose answer deadline is ``warning_days`` away is reminded once, through a
+  change addressed to it (``dispute_deadline_near``);
 * a submitter that does not answer a dispute in time loses the entry's effect:
   it is suspended (still shown, never counted) until a reviewer decides;
 * a review not decided in time suspends the entry the same way: the
@@ -16,7 +18,7 @@ Every transition records its event. Running it twice changes nothing more.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,11 +37,13 @@ class TickReport:
     review_overdue: int
     moot: int
     appeals_matched: int
+    warned: int = 0
 
 
 def apply_deadlines(
     session: Session, *, now: datetime, deadlines: Deadlines, identifier_secrets, actor: str = "system:tick"
 ) -> TickReport:
+    warned = warn_submitters(session, now=now, warning_days=deadlines.warning_days, actor=actor)
     unanswered = list(
         session.scalars(
             select(Dispute).where(Dispute.state == "awaiting_answer", Dispute.respond_by <= now).order_by(Dispute.id)
@@ -79,7 +83,35 @@ def apply_deadlines(
     moot = sum(moot_others(session, entry, None, actor=actor, now=now) for entry in ended)
     matched = appeals.match_received(session, now=now, deadlines=deadlines, identifier_secrets=identifier_secrets)
     session.flush()
-    return TickReport(len(unanswered), len(overdue), moot, matched)
+    return TickReport(len(unanswered), len(overdue), moot, matched, warned)
+
+
+def warn_submitters(session: Session, *, now: datetime, warning_days: int, actor: str) -> int:
+    """Tell each submitter, once, that its answer to a dispute is due within ``warning_days``."""
+    due = list(
+        session.scalars(
+            select(Dispute)
+            .where(
+                Dispute.state == "awaiting_answer",
+                Dispute.deadline_warned_at.is_(None),
+                Dispute.respond_by > now,
+                Dispute.respond_by <= now + timedelta(days=warning_days),
+            )
+            .order_by(Dispute.id)
+        )
+    )
+    for dispute in due:
+        dispute.deadline_warned_at = now
+        record(
+            session,
+            "dispute:deadline_near",
+            f"dispute:{dispute.ref}",
+            actor=actor,
+            now=now,
+            payload={"ref": dispute.ref, "entry": dispute.entry.ref, "respond_by": dispute.respond_by.isoformat()},
+            recipient=dispute.entry.member_id,
+        )
+    return len(due)
 
 
 def _suspend_for(session: Session, dispute: Dispute, *, actor: str, now: datetime) -> None:

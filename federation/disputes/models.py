@@ -25,6 +25,9 @@ ANSWERS = ("uphold", "retract")
 #: Outcomes. ``upheld``: the challenge succeeds and the entry is delisted; ``rejected``: the
 #: listing stands; ``retracted``: the submitter withdrew it; ``moot``: the entry ended otherwise.
 OUTCOMES = ("upheld", "rejected", "retracted", "moot")
+#: Who closed a dispute, by its outcome: what the parties are told instead of an id, which
+#: could name the other party (a ``retract`` is the submitter's act).
+DECIDER_ROLES = {"upheld": "reviewer", "rejected": "reviewer", "retracted": "submitter", "moot": "system"}
 
 APPEAL_STATES = ("received", "under_review", "upheld", "rejected", "closed_no_match")
 APPEAL_OPEN_STATES = ("received", "under_review")
@@ -140,10 +143,14 @@ class Dispute(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: Set when the answer deadline passed unanswered and the entry was suspended for it.
     suspended_entry_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: When the submitter was told its answer deadline is near (``federation tick``, once).
+    deadline_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: Why a reviewer decided before the submitter answered or its deadline passed; NULL otherwise.
+    expedite_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

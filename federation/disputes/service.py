@@ -22,6 +22,7 @@ from ..entries.models import Entry
 from ..entries.service import ENDED_STATES, end_listing, withdraw
 from ..errors import Conflict, Forbidden, NotFound
 from ..events.service import record
+from .fairness import answer_pending, check_may_decide
 from .models import Appeal, Dispute
 from .reinsertion import guard_overturned
 
@@ -30,14 +31,20 @@ ROLES = ("submitter", "filer")
 
 @dataclass(frozen=True, slots=True)
 class Deadlines:
-    """How long each side has (``FEDERATION_DISPUTE_RESPONSE_DAYS``, ``..._REVIEW_DECISION_DAYS``)."""
+    """How long each side has (``FEDERATION_DISPUTE_RESPONSE_DAYS``, ``..._REVIEW_DECISION_DAYS``), and
+    how long before its answer deadline a submitter is reminded (``FEDERATION_DEADLINE_WARNING_DAYS``)."""
 
     respond_days: int = 14
     decide_days: int = 30
+    warning_days: int = 3
 
     @classmethod
     def from_config(cls, config: Any) -> Deadlines:
-        return cls(int(config["DISPUTE_RESPONSE_DAYS"]), int(config["REVIEW_DECISION_DAYS"]))
+        return cls(
+            int(config["DISPUTE_RESPONSE_DAYS"]),
+            int(config["REVIEW_DECISION_DAYS"]),
+            warning_days=int(config["DEADLINE_WARNING_DAYS"]),
+        )
 
 
 def new_ref(prefix: str) -> str:
@@ -87,7 +94,13 @@ def open_case(
         f"dispute:{dispute.ref}",
         actor=actor,
         now=now,
-        payload={"ref": dispute.ref, "entry": entry.ref, "origin": "appeal" if appeal else "member"},
+        payload={
+            "ref": dispute.ref,
+            "entry": entry.ref,
+            "origin": "appeal" if appeal else "member",
+            "respond_by": dispute.respond_by.isoformat(),
+        },
+        recipient=entry.member_id,  # the submitter is told, and learns nothing of who disputed
     )
     return dispute
 
@@ -191,11 +204,26 @@ def answer(
     return dispute
 
 
-def decide(session: Session, reviewer: str, ref: str, *, outcome: str, reason: str, now: datetime) -> Dispute:
-    """A reviewer decides: ``upheld`` delists the entry at once, ``rejected`` leaves it listed."""
+def decide(
+    session: Session,
+    reviewer: str,
+    ref: str,
+    *,
+    outcome: str,
+    reason: str,
+    now: datetime,
+    expedite_reason: str | None = None,
+) -> Dispute:
+    """A reviewer decides: ``upheld`` delists the entry at once, ``rejected`` leaves it listed.
+
+    ``reviewer``: the deciding member's id, or ``cli:<user>`` for the operator (``fairness.py``).
+    """
     dispute = get_dispute(session, ref)
     if dispute.state == "closed":
         raise Conflict(f"Dispute {ref} is already closed ({dispute.outcome}).", code="dispute_closed")
+    check_may_decide(dispute, reviewer, now=now, expedite_reason=expedite_reason)
+    if answer_pending(dispute, now):
+        dispute.expedite_reason = expedite_reason
     if outcome == "upheld":
         guard_overturned(session, dispute, cause="upheld", actor=reviewer, now=now)
         delist(session, dispute.entry, actor=reviewer, now=now, reason=f"{ref}: {reason}")
@@ -217,7 +245,12 @@ def close(session: Session, dispute: Dispute, outcome: str, *, by: str, reason: 
         f"dispute:{dispute.ref}",
         actor=by,
         now=now,
-        payload={"ref": dispute.ref, "entry": entry.ref, "outcome": outcome},
+        payload={
+            "ref": dispute.ref,
+            "entry": entry.ref,
+            "outcome": outcome,
+            "expedited": dispute.expedite_reason is not None,
+        },
     )
     if entry.state == "suspended" and not _still_suspending(session, entry, dispute):
         entry.state, entry.updated_at = "active", now

@@ -16,6 +16,14 @@ the database's single write lock gives the same order.
 Changes carry opaque entry references and what a member needs to act
 (category, tier, the state it left); never identifier hashes, never the
 reporting member: the feed cannot rebuild the list.
+
+Most changes are public (every member mirrors them). A change may instead be
+*addressed* to one member (``recipient``): a dispute of its own entry, an
+answer deadline coming up. Positions stay global, so the order stays gap-free;
+a reader's page simply skips what is addressed to others, and webhooks deliver
+an addressed change only to its recipient's endpoints.
+
+Consumers (webhooks) subscribe to :data:`published`; the feed never calls them.
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, event, insert, select
+from blinker import Namespace
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, event, false, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -31,12 +40,27 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ..database import Base, UTCDateTime
 from .models import Event
 
-FEED_TAGS = frozenset(
-    {"entry:listed", "entry:retracted", "entry:suspended", "entry:reinstated", "entry:delisted", "entry:expired"}
-)
+#: Event tag -> change type. Entry changes are public; dispute changes are addressed to the
+#: entry's submitter (``record(..., recipient=)``) and name the dispute, never who filed it.
+FEED_TYPES = {
+    "entry:listed": "listed",
+    "entry:retracted": "retracted",
+    "entry:suspended": "suspended",
+    "entry:reinstated": "reinstated",
+    "entry:delisted": "delisted",
+    "entry:expired": "expired",
+    "dispute:opened": "dispute_opened",
+    "dispute:deadline_near": "dispute_deadline_near",
+}
+FEED_TAGS = frozenset(FEED_TYPES)
 #: Payload keys a member may see; everything else in the event stays internal. ``listed``
-#: carries ``category`` and ``tier``; every other change ``from``, the state the entry left.
-_SHOWN = ("category", "tier", "from")
+#: carries ``category`` and ``tier``; every other entry change ``from``, the state the entry
+#: left; dispute changes ``dispute``, ``origin`` and ``respond_by``.
+_SHOWN = ("category", "tier", "from", "origin", "respond_by")
+
+#: Sent with ``(session, changes=[{"position", "recipient", ...}], now=)`` as changes are
+#: published, inside the committing transaction: subscribers (webhooks) queue their work there.
+published = Namespace().signal("changes-published")
 
 
 class Change(Base):
@@ -50,6 +74,8 @@ class Change(Base):
     entry: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: NULL: public. Otherwise the one member this change is for (its own entry was disputed).
+    recipient: Mapped[str | None] = mapped_column(ForeignKey("members.id"), nullable=True)
 
 
 class ChangeCounter(Base):
@@ -61,10 +87,28 @@ class ChangeCounter(Base):
     last_position: Mapped[int] = mapped_column(BigInteger)
 
 
-def note(session: Session, recorded: Event) -> None:
+def note(session: Session, recorded: Event, recipient: str | None = None) -> None:
     """Called by ``events.service.record``: this event goes to the feed when the transaction commits."""
     if recorded.tag in FEED_TAGS:
-        session.info.setdefault("feed_events", []).append(recorded)
+        session.info.setdefault("feed_events", []).append((recorded, recipient))
+
+
+def _row(position: int, recorded: Event, recipient: str | None) -> dict[str, Any]:
+    payload = recorded.payload
+    data = {key: payload[key] for key in _SHOWN if key in payload}
+    if recorded.tag.startswith("dispute:"):  # payload: the dispute's ref and its entry's
+        entry, data = payload["entry"], {"dispute": payload["ref"], **data}
+    else:
+        entry = payload["ref"]
+    return {
+        "position": position,
+        "event_id": recorded.id,
+        "type": FEED_TYPES[recorded.tag],
+        "entry": entry,
+        "data": data,
+        "created_at": recorded.created_at,
+        "recipient": recipient,
+    }
 
 
 def _claim(session: Session, count: int) -> int:
@@ -87,23 +131,9 @@ def _publish(session: Session) -> None:
     session.flush()  # event ids
     last = _claim(session, len(pending))
     first = last - len(pending) + 1
-    session.execute(
-        insert(Change),
-        [
-            {
-                "position": first + offset,
-                "event_id": recorded.id,
-                "type": recorded.tag.partition(":")[2],
-                "entry": recorded.payload["ref"],
-                "data": {key: recorded.payload[key] for key in _SHOWN if key in recorded.payload},
-                "created_at": recorded.created_at,
-            }
-            for offset, recorded in enumerate(pending)
-        ],
-    )
-    from ..webhooks.service import queue_deliveries  # webhooks build on the feed
-
-    queue_deliveries(session, first, last, pending[0].created_at)
+    rows = [_row(first + offset, recorded, recipient) for offset, (recorded, recipient) in enumerate(pending)]
+    session.execute(insert(Change), rows)
+    published.send(session, changes=rows, now=pending[0][0].created_at)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -112,5 +142,14 @@ def _forget(session: Session, _previous: Any) -> None:
         session.info.pop("feed_events", None)
 
 
-def changes_after(session: Session, after: int, limit: int) -> list[Change]:
-    return list(session.scalars(select(Change).where(Change.position > after).order_by(Change.position).limit(limit)))
+def changes_after(
+    session: Session, after: int, limit: int, *, reader: str | None = None, public: bool = True
+) -> list[Change]:
+    """Changes after a position that ``reader`` may see: public ones (if ``public``) and its own."""
+    seen = []
+    if public:
+        seen.append(Change.recipient.is_(None))
+    if reader is not None:
+        seen.append(Change.recipient == reader)
+    query = select(Change).where(Change.position > after, or_(false(), *seen))
+    return list(session.scalars(query.order_by(Change.position).limit(limit)))

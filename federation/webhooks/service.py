@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationFailed, field_error
+from ..events.feed import published
 from ..events.service import record
+from ..members.models import Member
+
+if TYPE_CHECKING:
+    from flask import Flask
 from .models import Webhook, WebhookDelivery
 
 
@@ -52,18 +58,38 @@ def remove_webhook(session: Session, member_id: str, webhook_id: int, *, now: da
     record(session, "webhook:removed", f"member:{member_id}", actor=member_id, now=now, payload={"id": webhook_id})
 
 
-def queue_deliveries(session: Session, first: int, last: int, now: datetime) -> None:
-    """Called as changes ``first..last`` are published: one pending delivery per active endpoint."""
-    hooks = session.scalars(select(Webhook.id).where(Webhook.active)).all()
-    if hooks:
-        session.execute(
-            insert(WebhookDelivery),
-            [
-                {"webhook_id": hook, "position": position, "state": "pending", "attempts": 0, "next_attempt_at": now}
-                for position in range(first, last + 1)
-                for hook in hooks
-            ],
-        )
+def queue_deliveries(session: Session, *, changes: list[dict[str, Any]], now: datetime) -> None:
+    """One pending delivery per published change and endpoint allowed to see it.
+
+    Subscribed to ``events.feed.published`` (the feed does not know its consumers). Public
+    changes go to the endpoints of members holding the ``query`` role, as ``GET /v1/changes``
+    shows them; a change addressed to a member goes to that member's endpoints only.
+    """
+    hooks = session.execute(
+        select(Webhook.id, Webhook.member_id, Member.roles)
+        .join(Member, Member.id == Webhook.member_id)
+        .where(Webhook.active)
+        .order_by(Webhook.id)
+    ).all()
+    rows = [
+        {
+            "webhook_id": hook.id,
+            "position": change["position"],
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        for change in changes
+        for hook in hooks
+        if (hook.member_id == change["recipient"] if change["recipient"] else "query" in hook.roles.split())
+    ]
+    if rows:
+        session.execute(insert(WebhookDelivery), rows)
+
+
+def init_webhooks(app: Flask) -> None:
+    """Webhooks follow the change feed: queue deliveries as its changes are published."""
+    published.connect(queue_deliveries, weak=False)
 
 
 def deliveries_of(session: Session, member_id: str, webhook_id: int, limit: int = 100) -> list[WebhookDelivery]:

@@ -109,9 +109,17 @@ def test_every_appeal_goes_under_review_and_only_matches_open_cases(client, app,
     assert matched["matches"][0]["state"] == "disputed"
 
 
+def answer_every_case(client, listed, answer: str = "uphold") -> None:
+    """The submitter answers the disputes appeals opened: a reviewer decides after hearing it."""
+    for case in client.get("/v1/disputes?role=submitter&open=true", headers=listed["shop-a"]).get_json()["disputes"]:
+        body = {"answer": answer, "evidence": [{"kind": "chat_log", "sha256": "b" * 64}]}
+        assert client.post(f"/v1/disputes/{case['ref']}/answer", json=body, headers=listed["shop-a"]).status_code == 200
+
+
 def test_an_upheld_appeal_delists_and_erases_the_contact(client, app, listed, db):
     receipt = file(client, appeal_body(LISTED)).get_json()
     tick(datetime.now(UTC))
+    answer_every_case(client, listed)
     decided = client.post(
         f"/v1/appeals/{receipt['appeal']}/decision",
         json={"decision": "upheld", "reason": "The video matches the ID; the account was stolen."},
@@ -129,6 +137,7 @@ def test_an_upheld_appeal_delists_and_erases_the_contact(client, app, listed, db
 def test_a_rejected_appeal_keeps_the_listing_and_says_why(client, app, listed):
     receipt = file(client, appeal_body(LISTED)).get_json()
     tick(datetime.now(UTC))
+    answer_every_case(client, listed)
     client.post(
         f"/v1/appeals/{receipt['appeal']}/decision",
         json={"decision": "rejected", "reason": "Redemption logs show the code was used by this phone."},

@@ -100,9 +100,91 @@ def test_the_feed_resumes_from_a_cursor(client, app, members):
     assert feed(client, members["risk-c"], after=rest["next_cursor"]) == {"changes": [], "next_cursor": 5}
 
 
-def test_the_feed_needs_the_query_scope(client, members):
-    assert problem(client.get("/v1/changes", headers=members["shop-a"]), 403)["code"] == "insufficient_scope"
+def test_the_feed_needs_the_query_or_submit_scope(client, auth, make_member, members):
+    reviewer = auth.headers(make_member("fed-review", roles=["review"]))
+    assert problem(client.get("/v1/changes", headers=reviewer), 403)["code"] == "insufficient_scope"
     assert problem(client.get("/v1/changes?after=-1", headers=members["risk-c"]), 422)
+
+
+# -- changes addressed to one member -----------------------------------------------------------------
+def dispute(client, members, entry: str) -> dict:
+    body = {
+        "reason": "The buyer showed us the code was never delivered.",
+        "evidence": [{"kind": "chat_log", "sha256": "c" * 64}],
+    }
+    response = client.post(f"/v1/entries/{entry}/disputes", json=body, headers=members["risk-c"])
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_a_submitter_is_told_its_entry_was_disputed_and_no_other_member_is(client, app, members):
+    entry = list_entry(client, app, members["shop-a"], "a1")
+    opened = dispute(client, members, entry)
+    later = list_entry(client, app, members["shop-a"], "a2", phone="13900139000")
+    # shop-a holds only the submit scope: it reads the changes addressed to it, at their global positions.
+    told = feed(client, members["shop-a"])
+    assert told == {
+        "changes": [
+            {
+                "position": 2,
+                "type": "dispute_opened",
+                "entry": entry,
+                "data": {
+                    "dispute": opened["ref"],
+                    "origin": "member",
+                    "respond_by": told["changes"][0]["data"]["respond_by"],
+                },
+                "at": told["changes"][0]["at"],
+            }
+        ],
+        "next_cursor": 2,
+    }
+    assert datetime.fromisoformat(told["changes"][0]["data"]["respond_by"]) == datetime.fromisoformat(
+        opened["respond_by"]
+    )
+    assert "risk-c" not in json.dumps(told) and opened["reason"] not in json.dumps(told)
+    public = feed(client, members["risk-c"])  # the disputing member, like every other, sees public changes only
+    assert [(c["position"], c["type"], c["entry"]) for c in public["changes"]] == [
+        (1, "listed", entry),
+        (3, "listed", later),
+    ]
+    assert feed(client, members["risk-c"], after=1)["changes"][0]["position"] == 3  # its cursor skips position 2
+
+
+def test_an_appeal_tells_the_submitter_nothing_of_the_appellant(client, app, members):
+    from tests.api.test_appeals import appeal_body, file
+    from tests.api.test_disputes import tick
+
+    entry = list_entry(client, app, members["shop-a"], "a1")
+    body = appeal_body("13800138000")
+    file(client, body)
+    tick(datetime.now(UTC))
+    [told] = feed(client, members["shop-a"])["changes"]
+    assert told["type"] == "dispute_opened" and told["entry"] == entry and told["data"]["origin"] == "appeal"
+    assert sorted(told["data"]) == ["dispute", "origin", "respond_by"]
+    assert body["statement"] not in json.dumps(told)
+
+
+def test_a_submitter_is_reminded_once_before_its_answer_deadline(client, app, members):
+    from tests.api.test_disputes import tick
+
+    entry = list_entry(client, app, members["shop-a"], "a1")
+    opened = dispute(client, members, entry)
+    respond_by = datetime.fromisoformat(opened["respond_by"])
+    assert tick(respond_by - timedelta(days=3, minutes=1)).warned == 0  # FEDERATION_DEADLINE_WARNING_DAYS = 3
+    assert tick(respond_by - timedelta(days=2)).warned == 1
+    assert tick(respond_by - timedelta(days=1)).warned == 0  # once per dispute
+    told = feed(client, members["shop-a"])["changes"]
+    assert [c["type"] for c in told] == ["dispute_opened", "dispute_deadline_near"]
+    assert told[1]["entry"] == entry and told[1]["data"]["dispute"] == opened["ref"]
+    assert datetime.fromisoformat(told[1]["data"]["respond_by"]) == respond_by
+    assert "dispute_deadline_near" not in json.dumps(feed(client, members["risk-c"]))
+
+
+def test_the_reminder_lead_time_is_configurable(app):
+    from federation.disputes.service import Deadlines
+
+    assert Deadlines.from_config({**app.config, "DEADLINE_WARNING_DAYS": 5}).warning_days == 5
 
 
 def test_positions_follow_commit_order_even_when_a_transaction_started_first(app, db):
@@ -245,6 +327,24 @@ def test_a_delivery_gives_up_after_the_last_attempt(client, app, members, receiv
         report = dispatch(when)
         when += timedelta(hours=7)
     assert report.failed == 1
+
+
+def test_an_addressed_change_is_delivered_only_to_its_recipients_webhooks(client, app, members):
+    receivers = {name: Receiver() for name in ("shop-a", "risk-c")}
+    try:
+        for name, receiver in receivers.items():  # shop-a holds only the submit scope
+            added = client.post(f"/v1/members/{name}/webhooks", json={"url": receiver.url}, headers=members[name])
+            assert added.status_code == 201, added.get_json()
+        entry = list_entry(client, app, members["shop-a"], "a1")
+        opened = dispute(client, members, entry)
+        assert dispatch(datetime.now(UTC)).delivered == 2
+        got = {name: [json.loads(body) for _, body in r.received] for name, r in receivers.items()}
+        assert [(c["type"], c["data"].get("dispute")) for c in got["shop-a"]] == [("dispute_opened", opened["ref"])]
+        assert [c["type"] for c in got["risk-c"]] == ["listed"]
+    finally:
+        for receiver in receivers.values():
+            receiver.server.shutdown()
+            receiver.server.server_close()
 
 
 def test_webhook_urls_are_checked_and_belong_to_their_member(client, members):

@@ -26,7 +26,10 @@ def test_a_dispute_answered_by_retraction_reaches_the_feed(members, app):
     [mine] = members["shop-a"].disputes("submitter", open_only=True)
     assert mine.ref == dispute.ref
     answered = members["shop-a"].answer_dispute(dispute.ref, "retract", note="Our mistake.")
-    assert (answered.state, answered.outcome) == ("closed", "retracted")
+    assert (answered.state, answered.outcome, answered.decided_by_role) == ("closed", "retracted", "submitter")
+    assert members["risk-c"].disputes("filer")[0].decided_by_role == "submitter"
     changes = list(members["risk-c"].changes(limit=1))  # one per page: the cursor is followed
-    assert [(c.position, c.type, c.entry) for c in changes] == [(1, "listed", entry.ref), (2, "retracted", entry.ref)]
+    assert [(c.position, c.type, c.entry) for c in changes] == [(1, "listed", entry.ref), (3, "retracted", entry.ref)]
+    told = [c for c in members["shop-a"].changes() if c.type == "dispute_opened"]  # position 2: for shop-a only
+    assert [(c.position, c.entry, c.data["dispute"]) for c in told] == [(2, entry.ref, dispute.ref)]
     assert list(members["risk-c"].changes(after=changes[-1].position)) == []

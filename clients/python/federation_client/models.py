@@ -228,6 +228,8 @@ class Dispute:
     answer: str | None
     outcome: str | None
     decision_reason: str | None
+    #: ``submitter``, ``reviewer`` or ``system``: never an id, which could name the other party.
+    decided_by_role: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Dispute:
@@ -242,4 +244,5 @@ class Dispute:
             answer=data.get("answer"),
             outcome=data.get("outcome"),
             decision_reason=data.get("decision_reason"),
+            decided_by_role=data.get("decided_by_role"),
         )

@@ -12,7 +12,12 @@ class ChangeQuerySchema(ma.Schema):
 
 class ChangeSchema(ma.Schema):
     position = ma.fields.Integer()
-    type = ma.fields.String(metadata={"description": "listed, retracted, suspended, reinstated, delisted, expired"})
+    type = ma.fields.String(
+        metadata={
+            "description": "public: listed, retracted, suspended, reinstated, delisted, expired; "
+            "addressed to the entry's submitter: dispute_opened, dispute_deadline_near"
+        }
+    )
     entry = ma.fields.String(metadata={"description": "the entry's opaque reference"})
     data = ma.fields.Dict()
     at = ma.fields.AwareDateTime(attribute="created_at")

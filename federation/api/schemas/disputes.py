@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from ...disputes.appeals import APPEALABLE_TYPES, DECISIONS
-from ...disputes.models import ANSWERS
+from ...disputes.models import ANSWERS, DECIDER_ROLES
 from ...entries.models import EVIDENCE_KINDS
 from ...identifiers import HASH_PATTERN
 
@@ -46,9 +46,18 @@ class DisputeAnswerSchema(ma.Schema):
             raise ma.ValidationError("Keeping a listing needs evidence.", field_name="evidence")
 
 
+def _expedite_reason() -> ma.fields.String:
+    return ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(min=10, max=2000),
+        metadata={"description": "required to decide before the submitter answered or its deadline passed"},
+    )
+
+
 class DisputeDecisionSchema(ma.Schema):
     outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(("upheld", "rejected")))
     reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+    expedite_reason = _expedite_reason()
 
 
 class DisputeQuerySchema(ma.Schema):
@@ -73,15 +82,20 @@ class DisputeSchema(ma.Schema):
     answered_at = ma.fields.AwareDateTime(allow_none=True)
     entry_suspended_at = ma.fields.AwareDateTime(attribute="suspended_entry_at", allow_none=True)
     outcome = ma.fields.String(allow_none=True)
-    decided_by = ma.fields.String(allow_none=True)
+    #: A role, never an id: after a ``retract`` the id would be the submitter's.
+    decided_by_role = ma.fields.Function(
+        lambda d: DECIDER_ROLES.get(d.outcome), metadata={"description": "submitter, reviewer or system"}
+    )
     decision_reason = ma.fields.String(allow_none=True)
     decided_at = ma.fields.AwareDateTime(allow_none=True)
     created_at = ma.fields.AwareDateTime()
 
 
 class ReviewerDisputeSchema(DisputeSchema):
-    """Reviewers see both parties."""
+    """Reviewers see both parties, who decided, and why a decision came early."""
 
+    decided_by = ma.fields.String(allow_none=True)
+    expedite_reason = ma.fields.String(allow_none=True)
     filed_by = ma.fields.String(allow_none=True)
     submitted_by = ma.fields.Function(lambda d: d.entry.member_id)
     appeal = ma.fields.Function(lambda d: d.appeal.ref if d.appeal else None)
@@ -156,3 +170,4 @@ class StatusCodeRequestedSchema(ma.Schema):
 class AppealDecisionSchema(ma.Schema):
     decision = ma.fields.String(required=True, validate=ma.validate.OneOf(DECISIONS))
     reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+    expedite_reason = _expedite_reason()
