@@ -31,7 +31,11 @@ def queue(client, listing):
 def decide(client, listing, ref: str, decision: str = "upheld"):
     return client.post(
         f"/v1/appeals/{ref}/decision",
-        json={"decision": decision, "reason": "The account was stolen; both statements agree."},
+        json={
+            "decision": decision,
+            "reason": "The account was stolen; both statements agree.",
+            "expedite_reason": "Both appellants proved the account was stolen; no answer can change that.",
+        },
         headers=listing["fed-review"],
     )
 

@@ -231,7 +231,11 @@ def test_an_upheld_appeal_is_linked_to_the_relisting(client, app, parties):
     tick(datetime.now(UTC))
     decided = client.post(
         f"/v1/appeals/{receipt['appeal']}/decision",
-        json={"decision": "upheld", "reason": "The video matches the ID; the account was stolen."},
+        json={
+            "decision": "upheld",
+            "reason": "The video matches the ID; the account was stolen.",
+            "expedite_reason": "The handheld-ID video settles it; the submitter's answer cannot change that.",
+        },
         headers=parties["fed-review"],
     )
     assert decided.status_code == 200, decided.get_json()
