@@ -29,9 +29,10 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def init_entries(app: Flask) -> None:
-    """The submission policy is read from configuration once, not per request."""
+    """The submission policy is read from configuration once, not per request; the accepted salt
+    key ids are a live view, so a salt rotation needs no restart."""
     secrets = app.extensions["federation.identifiers"]
-    app.extensions["federation.entries.policy"] = Policy.from_config(app.config, frozenset(secrets.salts))
+    app.extensions["federation.entries.policy"] = Policy.from_config(app.config, secrets.accepted_key_ids)
 
 
 def _context() -> dict:

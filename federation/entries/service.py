@@ -134,12 +134,12 @@ def _new_entry(
         updated_at=now,
         identifiers=[
             EntryIdentifier(
-                position=index,
+                position=position,  # the hashes of one identifier under several salts share it
                 type=item.type,
                 key_id=item.key_id,
                 stored_hash=identifier_secrets.stored_hash(item.key_id, item.type, item.hash),
             )
-            for index, item in enumerate(submission.identifiers)
+            for position, _, item in rules.identifier_slots(submission.identifiers)
         ],
         evidence=[
             Evidence(
