@@ -11,9 +11,10 @@ import hashlib
 import json
 import re
 from collections.abc import Container, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import combinations
 from typing import Any
 
 from ..errors import field_error
@@ -75,7 +76,7 @@ class Submission:
             category=data["category"],
             tier=data["tier"],
             occurred_at=data["occurred_at"],
-            identifiers=_flat_identifiers(data["identifiers"]),
+            identifiers=flat_identifiers(data["identifiers"]),
             evidence=tuple(EvidenceItem(**item) for item in data["evidence"]),
             review=Review(**data["review"]),
             amount=amount.get("value"),
@@ -83,7 +84,7 @@ class Submission:
         )
 
 
-def _flat_identifiers(items: list[dict[str, Any]]) -> tuple[HashedId, ...]:
+def flat_identifiers(items: list[dict[str, Any]]) -> tuple[HashedId, ...]:
     """Both wire shapes, ``{type, hash, key_id}`` and ``{type, hashes: [{key_id, hash}]}``, as flat hashes."""
     flat = []
     for group, item in enumerate(items):
@@ -205,6 +206,21 @@ def content_hash(submission: Submission) -> str:
     document["evidence"] = sorted(document["evidence"], key=lambda item: item["sha256"])
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=_canonical_value)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def is_resend(submission: Submission, digest: str) -> bool:
+    """Whether ``digest`` is this submission's, or that of the same submission hashed under fewer of
+    its salts: re-sent after a salt rotation, a case carries hashes under the new salt as well, and is
+    still the same case (at most 4 key ids: 14 narrower digests, computed only on a mismatch)."""
+    if content_hash(submission) == digest:
+        return True
+    key_ids = sorted({identifier.key_id for identifier in submission.identifiers})
+    for size in range(1, len(key_ids)):
+        for subset in combinations(key_ids, size):
+            narrower = tuple(identifier for identifier in submission.identifiers if identifier.key_id in subset)
+            if content_hash(replace(submission, identifiers=narrower)) == digest:
+                return True
+    return False
 
 
 def _canonical_value(value: Any) -> str:

@@ -53,7 +53,7 @@ def submit(
     digest = rules.content_hash(submission)
     existing = _existing(session, member_id, submission.case_ref, idempotency_key)
     if existing is not None:
-        return _replayed(existing, digest)
+        return _replayed(existing, submission)
     entry = _new_entry(member_id, submission, digest, policy, identifier_secrets, now, idempotency_key)
     try:
         with session.begin_nested():
@@ -62,7 +62,7 @@ def submit(
         existing = _existing(session, member_id, submission.case_ref, idempotency_key)
         if existing is None:
             raise
-        return _replayed(existing, digest)
+        return _replayed(existing, submission)
     record(
         session,
         "entry:listed",
@@ -93,8 +93,8 @@ def _existing(session: Session, member_id: str, case_ref: str | None, idempotenc
     return session.scalars(query.where(Entry.case_ref == case_ref)).first()
 
 
-def _replayed(existing: Entry, digest: str) -> SubmitResult:
-    if existing.content_hash != digest:
+def _replayed(existing: Entry, submission: rules.Submission) -> SubmitResult:
+    if not rules.is_resend(submission, existing.content_hash):  # the same case, maybe hashed under more salts
         raise Conflict(
             f"That case ({existing.case_ref or 'same Idempotency-Key'}) is already listed as {existing.ref} "
             "with different content.",

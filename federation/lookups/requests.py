@@ -140,7 +140,9 @@ def _grouped_item(index: int, item: dict[str, Any]) -> tuple[QueryItem | None, l
             found.append(field_error(f"{at}/key_id", "Not a valid key id."))
         elif any(key_id == seen for seen, _ in pairs):
             found.append(field_error(f"{at}/key_id", "One hash per key id."))
-        found.extend(field_error(f"{at}/{unknown}", "Unknown field.") for unknown in sorted(set(pair) - {"hash", "key_id"}))
+        found.extend(
+            field_error(f"{at}/{unknown}", "Unknown field.") for unknown in sorted(set(pair) - {"hash", "key_id"})
+        )
         pairs.append((key_id, hash_))
     if found:
         return None, found

@@ -10,7 +10,8 @@ import marshmallow as ma
 import pycountry
 
 from ...entries.models import CATEGORIES, EVIDENCE_KINDS, STATES
-from ...entries.rules import Submission
+from ...entries.rekeying import RekeyItem
+from ...entries.rules import Submission, flat_identifiers
 from ...identifiers import HASH_PATTERN, IDENTIFIER_TYPES, KEY_ID_PATTERN, MAX_HASHES
 
 CASE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}")
@@ -106,6 +107,38 @@ class SubmissionSchema(ma.Schema):
     @ma.post_load
     def _submission(self, data: dict[str, Any], **_: Any) -> Submission:
         return Submission.from_validated(data)
+
+
+class RekeyItemSchema(ma.Schema):
+    ref = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    identifiers = ma.fields.List(
+        ma.fields.Nested(HashedIdentifierSchema), required=True, validate=ma.validate.Length(min=1, max=16)
+    )
+
+    @ma.post_load
+    def _item(self, data: dict[str, Any], **_: Any) -> RekeyItem:
+        return RekeyItem(ref=data["ref"], identifiers=flat_identifiers(data["identifiers"]))
+
+
+class RekeySchema(ma.Schema):
+    entries = ma.fields.List(
+        ma.fields.Nested(RekeyItemSchema), required=True, validate=ma.validate.Length(min=1, max=MAX_BATCH)
+    )
+
+
+class RekeyResultItemSchema(ma.Schema):
+    index = ma.fields.Integer()
+    ref = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "rekeyed, unchanged, not_found or ended"})
+    added = ma.fields.Integer(metadata={"description": "Hashes added under salts the entry lacked."})
+    unmatched = ma.fields.List(
+        ma.fields.Integer(), metadata={"description": "Identifiers sent that match none the entry holds (ignored)."}
+    )
+
+
+class RekeyResultSchema(ma.Schema):
+    rekeyed = ma.fields.Integer()
+    results = ma.fields.List(ma.fields.Nested(RekeyResultItemSchema))
 
 
 class BatchSchema(ma.Schema):
