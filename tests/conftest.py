@@ -274,3 +274,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         figures = counts.get(backend, {})
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(figures.items())) or "none ran"
         terminalreporter.write_line(f"database backend {backend}: {summary}")
+
+
+@pytest.fixture
+def salts(app: Flask, db) -> Iterator[Any]:
+    """The app's identifier secrets; whatever a test does to the salts file is undone afterwards
+    (the app, and so its salts file, lives for the whole session)."""
+    secrets = app.extensions["federation.identifiers"]
+    original = secrets.table
+    yield secrets
+    secrets.replace(original)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 import secrets
 import threading
@@ -35,6 +36,7 @@ from federation_client.identifiers.hashing import check_salt
 
 from ..secret_files import read_or_create, write_secret
 
+_log = logging.getLogger(__name__)
 PEPPER_BYTES = 32
 SALT_BYTES = 32
 #: Seconds between two looks at the salts file (one ``stat``); a rotation reaches every worker within it.
@@ -158,7 +160,8 @@ class IdentifierSecrets:
             return False
         try:
             self.reload()
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            _log.warning("salts file %s unreadable, keeping the salts in force: %s", self.source, type(error).__name__)
             return False
         return True
 
