@@ -23,7 +23,9 @@ from federation.entries.rules import (
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 POLICY = Policy(
-    ttl_days={1: 180, 2: 365, 3: 1095}, police_thresholds={"CNY": Decimal("5000")}, known_key_ids=frozenset({"k1", "k2"})
+    ttl_days={1: 180, 2: 365, 3: 1095},
+    police_thresholds={"CNY": Decimal("5000")},
+    known_key_ids=frozenset({"k1", "k2"}),
 )
 H1, H2, H3, H4 = "a" * 64, "b" * 64, "c" * 64, "d" * 64
 
