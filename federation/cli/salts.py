@@ -27,7 +27,8 @@ def salts_group() -> None:
 def add(key_id: str | None) -> None:
     """Add a new current salt; the previous one stays accepted."""
     table = run(lambda: salt_rotation.add_salt(db.session, _secrets(), key_id, actor=actor(), now=utcnow()))
-    click.echo(f"current salt is now {table.current_key_id}; accepted: {', '.join(sorted(table.salts))}")
+    others = ", ".join(sorted(set(table.salts) - {table.current_key_id}))
+    click.echo(f"current salt is now {table.current_key_id}; still accepted: {others}")
 
 
 @salts_group.command("status")
