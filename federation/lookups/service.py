@@ -111,14 +111,16 @@ def _stored_hashes(items: list[QueryItem], secrets: IdentifierSecrets) -> list[l
     retired still gets its answer); an identifier with no usable hash at all
     is a client error.
     """
-    stored, unknown = [], []
     knows, stored_hash = secrets.knows, secrets.stored_hash
-    for index, item in enumerate(items):
-        keys = [stored_hash(key_id, item.type, hash_) for key_id, hash_ in item.hashes if knows(key_id)]
-        if not keys:
-            unknown.append(field_error(f"/identifiers/{index}/{'hashes' if item.grouped else 'key_id'}", _UNKNOWN))
-        stored.append(keys)
-    if unknown:
+    stored = [
+        [stored_hash(key_id, item.type, hash_) for key_id, hash_ in item.hashes if knows(key_id)] for item in items
+    ]
+    if not all(stored):
+        unknown = [
+            field_error(f"/identifiers/{index}/{'hashes' if item.grouped else 'key_id'}", _UNKNOWN)
+            for index, (item, keys) in enumerate(zip(items, stored, strict=True))
+            if not keys
+        ]
         raise ValidationFailed("Unknown salt key ids; see errors.", errors=unknown[:100])
     return stored
 

@@ -227,11 +227,12 @@ class FederationClient:
 
     def hash_raw(self, raw: RawIdentifiers, *, default_region: str = "CN") -> list[IdentifierHashes]:
         """``{"phone": "138...", "device": [...]}`` hashed as :meth:`hash` does, in order."""
+        salts = [(salt.key_id, salt.secret) for salt in self.accepted_salts()]
         return [
             hashed
             for type_, values in raw.items()
             for value in ([values] if isinstance(values, str) else values)
-            for hashed in self.hash(type_, value, default_region=default_region)
+            for hashed in hash_all_salts(type_, value, salts, default_region=default_region)
         ]
 
     # -- lookups --------------------------------------------------------------------------------------
