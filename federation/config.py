@@ -35,8 +35,9 @@ class Config:
     SIGNING_KEYS_FILE: str | None = None
     #: Redis for shared short-lived state (client-assertion replay store); ``None``: the database.
     REDIS_URL: str | None = None
-    #: Federation salts ``{"current": KID, "salts": {KID: hex}}``; ``None``: ``<instance>/salts.json``,
-    #: generated on first start. Members hash identifiers with the salt.
+    #: Federation salts ``{"current": KID, "salts": {KID: hex}, "retired": [KID]}``; ``None``:
+    #: ``<instance>/salts.json``, generated on first start. Members hash identifiers with them;
+    #: ``federation salts`` rotates them and running workers re-read the file when it changes.
     SALTS_FILE: str | None = None
     #: Server pepper (hex), never shared; ``None``: ``<instance>/pepper.hex``, generated on first start.
     PEPPER_FILE: str | None = None

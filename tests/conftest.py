@@ -314,3 +314,13 @@ def smtp_inbox() -> Iterator[Inbox]:
     inbox.url = f"smtp://127.0.0.1:{port}"
     yield inbox
     controller.stop()
+
+
+@pytest.fixture
+def salts(app: Flask, db) -> Iterator[Any]:
+    """The app's identifier secrets; whatever a test does to the salts file is undone afterwards
+    (the app, and so its salts file, lives for the whole session)."""
+    secrets = app.extensions["federation.identifiers"]
+    original = secrets.table
+    yield secrets
+    secrets.replace(original)

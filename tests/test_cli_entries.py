@@ -109,7 +109,7 @@ def test_export_writes_every_entry_without_hashes(app, db, cli_result, make_memb
     cli_result("export", "--member", "shop-a", "--out", str(out))
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(line["case_ref"] for line in lines) == ["e0", "e1", "e2"]
-    assert all(set(i) == {"type", "key_id"} for line in lines for i in line["identifiers"])
+    assert all(set(i) == {"type", "key_id", "key_ids"} for line in lines for i in line["identifiers"])
 
 
 def test_purge_command(cli_result, make_member):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 
 from ..database import utcnow
+from ..entries import rekeying
 from ..entries import service as entries
 from ..entries.rules import Policy
 from ..errors import ValidationFailed, field_error
@@ -17,6 +18,8 @@ from .schemas.entries import (
     EntryPageSchema,
     EntryQuerySchema,
     EntrySchema,
+    RekeyResultSchema,
+    RekeySchema,
     RetractSchema,
     SubmissionSchema,
     load_batch_items,
@@ -27,9 +30,10 @@ blp = Blueprint("entries", __name__, description="Listing confirmed offenders.")
 
 
 def init_entries(app: Flask) -> None:
-    """The submission policy is read from configuration once, not per request."""
+    """The submission policy is read from configuration once, not per request; the accepted salt
+    key ids are a live view, so a salt rotation needs no restart."""
     secrets = app.extensions["federation.identifiers"]
-    app.extensions["federation.entries.policy"] = Policy.from_config(app.config, frozenset(secrets.salts))
+    app.extensions["federation.entries.policy"] = Policy.from_config(app.config, secrets.accepted_key_ids)
 
 
 def _context() -> dict:
@@ -70,6 +74,23 @@ def submit_batch(body):
     db.session.commit()
     counts = {status: sum(r.status == status for r in results) for status in ("created", "existing")}
     return {**counts, "rejected": len(results) - sum(counts.values()), "results": results}
+
+
+@blp.route("/v1/entries:rekey", methods=["POST"])
+@requires("submit")
+@blp.arguments(RekeySchema)
+@blp.response(200, RekeyResultSchema)
+def rekey(body):
+    """Add hashes under newer salts to your entries' identifiers, so they match whichever salt a lookup uses."""
+    results = rekeying.rekey(
+        db.session,
+        current_principal().member_id,
+        body["entries"],
+        identifier_secrets=current_app.extensions["federation.identifiers"],
+        now=utcnow(),
+    )
+    db.session.commit()
+    return {"rekeyed": sum(r.status == "rekeyed" for r in results), "results": results}
 
 
 @blp.route("/v1/entries", methods=["GET"])

@@ -20,6 +20,9 @@ class SaltSchema(ma.Schema):
     key_id = ma.fields.String()
     salt_hex = ma.fields.String()
     current = ma.fields.Boolean()
+    status = ma.fields.String(
+        metadata={"description": "current (hash new identifiers with it) or accepted (hashes under it still match)"}
+    )
 
 
 class SaltsSchema(ma.Schema):
@@ -31,14 +34,21 @@ class SaltsSchema(ma.Schema):
 @requires("query", "submit")
 @blp.response(200, SaltsSchema)
 def salts():
-    """Every salt still accepted, the current one flagged: hash new identifiers with the current one."""
-    secrets = current_app.extensions["federation.identifiers"]
+    """Every salt still accepted, the current one first: hash each identifier under all of them
+    (one request, ``hashes``) so it matches whichever salt it was listed under."""
+    table = current_app.extensions["federation.identifiers"].table  # one consistent reading
+    ordered = sorted(table.salts.items(), key=lambda item: item[0] != table.current_key_id)
     return (
         {
-            "current_key_id": secrets.current_key_id,
+            "current_key_id": table.current_key_id,
             "salts": [
-                {"key_id": kid, "salt_hex": salt.hex(), "current": kid == secrets.current_key_id}
-                for kid, salt in secrets.salts.items()
+                {
+                    "key_id": kid,
+                    "salt_hex": salt.hex(),
+                    "current": kid == table.current_key_id,
+                    "status": table.status(kid),
+                }
+                for kid, salt in ordered
             ],
         },
         200,

@@ -15,6 +15,7 @@ from .due_process import appeals_group, disputes_group, holds_group, tick
 from .entries import export_command, import_command, purge_command
 from .members import keys_group, members_group
 from .rules import rules_group
+from .salts import salts_group
 from .server import demo, serve, signing_keys
 
 
@@ -30,6 +31,7 @@ def register_commands(app: Flask) -> None:
         export_command,
         purge_command,
         rules_group,
+        salts_group,
         tick,
         disputes_group,
         appeals_group,

@@ -1,11 +1,12 @@
 """Importing a member's historical cases from files of raw identifiers.
 
 Rows (JSON Lines or CSV) carry raw identifiers; they are normalised and hashed
-here with the federation salt, exactly as the SDK does on a member's side, and
+here under every accepted federation salt, exactly as the SDK does on a member's side, and
 the raw values go no further: no raw value is stored, printed or kept on an
 error. Each row becomes the same wire payload ``POST /v1/entries`` takes, so
 the import obeys every rule the API does. Re-running an import is safe: rows
-already listed come back as ``existing`` (idempotent by ``case_ref``).
+already listed come back as ``existing`` (idempotent by ``case_ref``), and
+re-running it after a salt rotation re-keys them (``rekeying.py``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, ValidationFailed, field_error
-from ..identifiers import PRIMARY_TYPES, InvalidIdentifier, hash_all
+from ..identifiers import PRIMARY_TYPES, InvalidIdentifier, hash_all_salts
 from ..identifiers.secrets import IdentifierSecrets
-from . import rules, service
+from . import rekeying, rules, service
 
 #: CSV columns holding raw identifiers; several values in one cell are separated by ";".
 CSV_IDENTIFIER_COLUMNS = PRIMARY_TYPES
@@ -80,12 +81,18 @@ def _hash_raw(pairs: list[tuple[str, str]], secrets: IdentifierSecrets) -> list[
     errors: list[dict[str, str]] = []
     for index, (type_, raw) in enumerate(pairs):
         try:
-            hashed += [h.as_dict() for h in hash_all(type_, raw, secrets.current_salt, secrets.current_key_id)]
+            hashed += [h.as_dict() for h in hash_all_salts(type_, raw, _salts_current_first(secrets))]
         except InvalidIdentifier as error:  # the message never holds the raw value
             errors.append(field_error(f"/identifiers/{index}", f"{error.code}: {error.reason}", location="row"))
     if errors:
         raise RowError(errors)
     return hashed
+
+
+def _salts_current_first(secrets: IdentifierSecrets) -> list[tuple[str, bytes]]:
+    """Every accepted salt: during a rotation an imported case matches lookups hashed under any of them."""
+    table = secrets.table
+    return sorted(table.salts.items(), key=lambda item: item[0] != table.current_key_id)
 
 
 def _jsonl_payload(row: dict[str, Any], secrets: IdentifierSecrets) -> dict[str, Any]:
@@ -172,6 +179,9 @@ def import_rows(
         else:
             report.created += outcome.created
             report.existing += not outcome.created
+            if not outcome.created:  # imported before a salt rotation: add the hashes under the new salt
+                item = rekeying.RekeyItem(outcome.entry.ref, submission.identifiers)
+                rekeying.rekey(session, member_id, [item], identifier_secrets=identifier_secrets, now=now)
         if done % COMMIT_EVERY == 0:
             session.commit()
         progress(1)

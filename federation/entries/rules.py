@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Container, Mapping
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import combinations
 from typing import Any
 
 from ..errors import field_error
@@ -26,9 +27,15 @@ _PERSONAL_DATA = re.compile(r"@|\d{7,}")
 
 @dataclass(frozen=True, slots=True)
 class HashedId:
+    """One hash of one identifier. Several share a ``group`` when one identifier is sent hashed
+    under several accepted salts; ``None``: the identifier is its own group, at its index."""
+
     type: str
     hash: str
     key_id: str
+    group: int | None = None
+    #: JSON Pointer of this hash in the request, for error messages; ``None``: ``/identifiers/<index>``.
+    at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +88,7 @@ class Submission:
             category=data["category"],
             tier=data["tier"],
             occurred_at=data["occurred_at"],
-            identifiers=tuple(HashedId(**item) for item in data["identifiers"]),
+            identifiers=flat_identifiers(data["identifiers"]),
             evidence=tuple(EvidenceItem(**item) for item in data["evidence"]),
             review=Review(**data["review"]),
             amount=amount.get("value"),
@@ -94,18 +101,45 @@ def _certification(data: dict[str, Any] | None) -> Certification | None:
     return None if data is None else Certification(statement=data["statement"])
 
 
+def flat_identifiers(items: list[dict[str, Any]]) -> tuple[HashedId, ...]:
+    """Both wire shapes, ``{type, hash, key_id}`` and ``{type, hashes: [{key_id, hash}]}``, as flat hashes."""
+    flat = []
+    for group, item in enumerate(items):
+        if "hashes" not in item:
+            flat.append(HashedId(item["type"], item["hash"], item["key_id"], group, f"/identifiers/{group}"))
+            continue
+        flat += [
+            HashedId(item["type"], pair["hash"], pair["key_id"], group, f"/identifiers/{group}/hashes/{index}")
+            for index, pair in enumerate(item["hashes"])
+        ]
+    return tuple(flat)
+
+
+def identifier_slots(identifiers: tuple[HashedId, ...]) -> list[tuple[int, str, HashedId]]:
+    """``(position, pointer, hash)`` for each hash: hashes of one identifier share its position."""
+    return [
+        (
+            index if item.group is None else item.group,
+            f"/identifiers/{index}" if item.at is None else item.at,
+            item,
+        )
+        for index, item in enumerate(identifiers)
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """The configured parts of the rules."""
 
     ttl_days: dict[int, int]
     police_thresholds: dict[str, Decimal]
-    known_key_ids: frozenset[str]
+    #: The accepted salt key ids; a live view (``IdentifierSecrets.accepted_key_ids``) follows rotations.
+    known_key_ids: Container[str]
     #: Days after a dispute or appeal is upheld during which a re-listing is held for review.
     reinsertion_guard_days: int = 180
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], known_key_ids: frozenset[str]) -> Policy:
+    def from_config(cls, config: dict[str, Any], known_key_ids: Container[str]) -> Policy:
         return cls(
             ttl_days={int(tier): int(days) for tier, days in config["TIER_TTL_DAYS"].items()},
             police_thresholds=police_thresholds(config),
@@ -132,12 +166,16 @@ def problems(submission: Submission, policy: Policy, now: datetime) -> list[dict
         found.append(field_error(pointer, detail))
 
     seen: set[tuple[str, str]] = set()
-    for index, identifier in enumerate(submission.identifiers):
+    keyed: set[tuple[int, str]] = set()
+    for position, pointer, identifier in identifier_slots(submission.identifiers):
         if identifier.key_id not in policy.known_key_ids:
-            problem(f"/identifiers/{index}/key_id", f"Unknown salt key id {identifier.key_id!r}.")
+            problem(f"{pointer}/key_id", f"Unknown salt key id {identifier.key_id!r}.")
+        elif (position, identifier.key_id) in keyed:
+            problem(f"{pointer}/key_id", "One hash per key id for each identifier.")
         if (identifier.type, identifier.hash) in seen:
-            problem(f"/identifiers/{index}", "Duplicate identifier in this entry.")
+            problem(pointer, "Duplicate identifier in this entry.")
         seen.add((identifier.type, identifier.hash))
+        keyed.add((position, identifier.key_id))
     if submission.occurred_at > now + CLOCK_SKEW:
         problem("/occurred_at", "The offence cannot be in the future.")
     elif expires_at(submission, policy) <= now:
@@ -197,10 +235,28 @@ def content_hash(submission: Submission) -> str:
     document = asdict(submission)
     if document["certification"] is None:
         del document["certification"]
-    document["identifiers"] = sorted(document["identifiers"], key=lambda item: (item["type"], item["hash"]))
+    # What was hashed, not how it was grouped or where it stood: the digest of a one-salt
+    # submission is the same as before identifiers could carry several hashes.
+    hashes = [{key: item[key] for key in ("type", "hash", "key_id")} for item in document["identifiers"]]
+    document["identifiers"] = sorted(hashes, key=lambda item: (item["type"], item["hash"]))
     document["evidence"] = sorted(document["evidence"], key=lambda item: item["sha256"])
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=_canonical_value)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def is_resend(submission: Submission, digest: str) -> bool:
+    """Whether ``digest`` is this submission's, or that of the same submission hashed under fewer of
+    its salts: re-sent after a salt rotation, a case carries hashes under the new salt as well, and is
+    still the same case (at most 4 key ids: 14 narrower digests, computed only on a mismatch)."""
+    if content_hash(submission) == digest:
+        return True
+    key_ids = sorted({identifier.key_id for identifier in submission.identifiers})
+    for size in range(1, len(key_ids)):
+        for subset in combinations(key_ids, size):
+            narrower = tuple(identifier for identifier in submission.identifiers if identifier.key_id in subset)
+            if content_hash(replace(submission, identifiers=narrower)) == digest:
+                return True
+    return False
 
 
 def _canonical_value(value: Any) -> str:

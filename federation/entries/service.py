@@ -57,7 +57,7 @@ def submit(
     digest = rules.content_hash(submission)
     existing = _existing(session, member_id, submission.case_ref, idempotency_key)
     if existing is not None:
-        return _replayed(existing, digest)
+        return _replayed(existing, submission)
     entry = _new_entry(member_id, submission, digest, policy, identifier_secrets, now, idempotency_key)
     hold = guard.hold_if_guarded(session, entry, submission, days=policy.reinsertion_guard_days, now=now)
     try:
@@ -67,7 +67,7 @@ def submit(
         existing = _existing(session, member_id, submission.case_ref, idempotency_key)
         if existing is None:
             raise
-        return _replayed(existing, digest)
+        return _replayed(existing, submission)
     if hold is None:
         record_listed(session, entry, actor=member_id, now=now)
     else:
@@ -112,8 +112,8 @@ def _existing(session: Session, member_id: str, case_ref: str | None, idempotenc
     return session.scalars(query.where(Entry.case_ref == case_ref)).first()
 
 
-def _replayed(existing: Entry, digest: str) -> SubmitResult:
-    if existing.content_hash != digest:
+def _replayed(existing: Entry, submission: rules.Submission) -> SubmitResult:
+    if not rules.is_resend(submission, existing.content_hash):  # the same case, maybe hashed under more salts
         raise Conflict(
             f"That case ({existing.case_ref or 'same Idempotency-Key'}) is already listed as {existing.ref} "
             "with different content.",
@@ -153,12 +153,12 @@ def _new_entry(
         updated_at=now,
         identifiers=[
             EntryIdentifier(
-                position=index,
+                position=position,  # the hashes of one identifier under several salts share it
                 type=item.type,
                 key_id=item.key_id,
                 stored_hash=identifier_secrets.stored_hash(item.key_id, item.type, item.hash),
             )
-            for index, item in enumerate(submission.identifiers)
+            for position, _, item in rules.identifier_slots(submission.identifiers)
         ],
         evidence=[
             Evidence(

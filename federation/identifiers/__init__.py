@@ -14,25 +14,33 @@ from federation_client.identifiers import (
     PRIMARY_TYPES,
     SPEC_VERSION,
     HashedIdentifier,
+    IdentifierHashes,
     InvalidIdentifier,
     derived,
     hash_all,
+    hash_all_salts,
     hash_identifier,
     hash_normalized,
     normalize,
 )
+
+#: Hashes of one identifier in one request: one per accepted salt, and a federation keeps few at once.
+MAX_HASHES = 4
 
 __all__ = [
     "DERIVED_TYPES",
     "HASH_PATTERN",
     "IDENTIFIER_TYPES",
     "KEY_ID_PATTERN",
+    "MAX_HASHES",
     "PRIMARY_TYPES",
     "SPEC_VERSION",
     "HashedIdentifier",
+    "IdentifierHashes",
     "InvalidIdentifier",
     "derived",
     "hash_all",
+    "hash_all_salts",
     "hash_identifier",
     "hash_normalized",
     "normalize",

@@ -5,6 +5,12 @@ loading them through a schema object per item costs more than the database
 query. These checks are the same ones the OpenAPI schema documents
 (``api/schemas/lookups.py``), with the same problem-details errors, in plain
 loops.
+
+An identifier comes in one of two shapes: ``{type, hash, key_id}`` (hashed
+under one salt), or ``{type, hashes: [{key_id, hash}, ...]}`` (the same raw
+identifier hashed under several accepted salts, as the SDK sends during a
+salt rotation). Either way it is one item, so results, hits and the quota
+count raw identifiers, never hashes.
 """
 
 from __future__ import annotations
@@ -13,22 +19,25 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..errors import ValidationFailed, field_error
-from ..identifiers import HASH_PATTERN, IDENTIFIER_TYPES, KEY_ID_PATTERN
+from ..identifiers import HASH_PATTERN, IDENTIFIER_TYPES, KEY_ID_PATTERN, MAX_HASHES
 
 PURPOSES = ("complaint_intake", "account_review", "order_screening")
 MAX_IDENTIFIERS = 1000
 MAX_SUBJECT_LENGTH = 64
 _TYPES = frozenset(IDENTIFIER_TYPES)
 _FIELDS = frozenset({"type", "hash", "key_id", "subject"})
+_GROUP_FIELDS = frozenset({"type", "hashes", "subject"})
 
 
 class QueryItem(NamedTuple):
     """A tuple, not a dataclass: a batch builds a thousand, and tuples are built in C."""
 
     type: str
-    hash: str
-    key_id: str
+    #: ``(key_id, hash)`` pairs of one raw identifier; one pair in the single-salt shape.
+    hashes: tuple[tuple[str, str], ...]
     subject: str | None
+    #: Sent as ``hashes`` (error pointers say ``/hashes``) rather than as one ``hash``.
+    grouped: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +77,16 @@ def parse_lookup(body: Any) -> LookupRequest:
                 and (subject is None or (type(subject) is str and 0 < len(subject) <= MAX_SUBJECT_LENGTH))
                 and _FIELDS.issuperset(item)
             ):
-                append(QueryItem(type_, hash_, key_id, subject))
+                append(QueryItem(type_, ((key_id, hash_),), subject))
                 continue
         except (KeyError, TypeError):
             pass
+        if isinstance(item, dict) and "hashes" in item:
+            grouped, found = _grouped_item(index, item)
+            if grouped is not None:
+                append(grouped)
+            errors.extend(found)
+            continue
         errors.extend(_item_errors(index, item))
     if errors:
         raise ValidationFailed("The lookup request has invalid fields; see errors.", errors=errors[:100])
@@ -95,3 +110,40 @@ def _item_errors(index: int, item: Any) -> list[dict[str, str]]:
         field_error(f"/identifiers/{index}/{unknown}", "Unknown field.") for unknown in sorted(set(item) - _FIELDS)
     )
     return found
+
+
+def _grouped_item(index: int, item: dict[str, Any]) -> tuple[QueryItem | None, list[dict[str, str]]]:
+    """``{type, hashes: [{key_id, hash}], subject}``: one identifier under several salts."""
+    found = []
+    type_, hashes, subject = item.get("type"), item.get("hashes"), item.get("subject")
+    if type_ not in _TYPES:
+        found.append(field_error(f"/identifiers/{index}/type", f"Must be one of: {', '.join(IDENTIFIER_TYPES)}."))
+    if subject is not None and (not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT_LENGTH):
+        found.append(field_error(f"/identifiers/{index}/subject", f"A label of 1 to {MAX_SUBJECT_LENGTH} characters."))
+    found.extend(
+        field_error(f"/identifiers/{index}/{unknown}", "Unknown field.")
+        for unknown in sorted(set(item) - _GROUP_FIELDS)
+    )
+    if not isinstance(hashes, list) or not 1 <= len(hashes) <= MAX_HASHES:
+        found.append(field_error(f"/identifiers/{index}/hashes", f"A list of 1 to {MAX_HASHES} hashes."))
+        return None, found
+    pairs = []
+    for position, pair in enumerate(hashes):
+        at = f"/identifiers/{index}/hashes/{position}"
+        if not isinstance(pair, dict):
+            found.append(field_error(at, "Expected an object."))
+            continue
+        hash_, key_id = pair.get("hash"), pair.get("key_id")
+        if not isinstance(hash_, str) or not HASH_PATTERN.fullmatch(hash_):
+            found.append(field_error(f"{at}/hash", "A hash is 64 lowercase hex digits."))
+        if not isinstance(key_id, str) or not KEY_ID_PATTERN.fullmatch(key_id):
+            found.append(field_error(f"{at}/key_id", "Not a valid key id."))
+        elif any(key_id == seen for seen, _ in pairs):
+            found.append(field_error(f"{at}/key_id", "One hash per key id."))
+        found.extend(
+            field_error(f"{at}/{unknown}", "Unknown field.") for unknown in sorted(set(pair) - {"hash", "key_id"})
+        )
+        pairs.append((key_id, hash_))
+    if found:
+        return None, found
+    return QueryItem(type_, tuple(pairs), subject, grouped=True), []

@@ -62,29 +62,24 @@ def lookup(
     daily_quota: int | None = None,
 ) -> dict[str, Any]:
     secrets = context.identifier_secrets
-    unknown = [i for i, item in enumerate(request.items) if not secrets.knows(item.key_id)]
-    if unknown:
-        raise ValidationFailed(
-            "Unknown salt key ids; see errors.",
-            errors=[field_error(f"/identifiers/{i}/key_id", "Unknown salt key id.") for i in unknown[:100]],
-        )
+    stored = _stored_hashes(request.items, secrets)
     quota = daily_quota  # already resolved by ``effective_quota``
     if quota is not None:
         _charge(connection, member_id, len(request.items), quota, now)
-    stored = [secrets.stored_hash(item.key_id, item.type, item.hash) for item in request.items]
     rows_by_hash: dict[bytes, list[Any]] = defaultdict(list)
-    for row in fetch_matches(connection, list(set(stored)), now):
+    for row in fetch_matches(connection, list({key for keys in stored for key in keys}), now):
         rows_by_hash[row.stored_hash].append(row)
 
+    matched = [_rows_of(keys, rows_by_hash) for keys in stored]
     identifiers = [
-        _identifier_result(index, item, rows_by_hash[key], context, now)
-        if key in rows_by_hash
+        _identifier_result(index, item, rows, context, now)
+        if rows
         else {"index": index, "type": item.type, "matched": False, "confidence": 0.0}  # most of a batch: small
-        for index, (item, key) in enumerate(zip(request.items, stored, strict=True))
+        for index, (item, rows) in enumerate(zip(request.items, matched, strict=True))
     ]
-    subjects = _subject_results(request.items, stored, rows_by_hash, context, now)
+    subjects = _subject_results(request.items, matched, context, now)
     matched_refs = sorted({row.ref for rows in rows_by_hash.values() for row in rows})
-    hits = sum(1 for key in stored if key in rows_by_hash)
+    hits = sum(1 for rows in matched if rows)
     audit = {
         "member_id": member_id,
         "purpose": request.purpose,
@@ -106,6 +101,39 @@ def lookup(
         "identifiers": identifiers,
         "subjects": subjects,
     }
+
+
+def _stored_hashes(items: list[QueryItem], secrets: IdentifierSecrets) -> list[list[bytes]]:
+    """Each identifier's stored hashes, one per hash under an accepted salt.
+
+    Hashes under a key id no longer accepted are skipped when another hash of
+    the same identifier is usable (an SDK that has not yet noticed a salt was
+    retired still gets its answer); an identifier with no usable hash at all
+    is a client error.
+    """
+    knows, stored_hash = secrets.knows, secrets.stored_hash
+    stored = [
+        [stored_hash(key_id, item.type, hash_) for key_id, hash_ in item.hashes if knows(key_id)] for item in items
+    ]
+    if not all(stored):
+        unknown = [
+            field_error(f"/identifiers/{index}/{'hashes' if item.grouped else 'key_id'}", _UNKNOWN)
+            for index, (item, keys) in enumerate(zip(items, stored, strict=True))
+            if not keys
+        ]
+        raise ValidationFailed("Unknown salt key ids; see errors.", errors=unknown[:100])
+    return stored
+
+
+_UNKNOWN = "No hash under a salt key id the federation accepts (GET /v1/salts)."
+
+
+def _rows_of(keys: list[bytes], rows_by_hash: dict[bytes, list[Any]]) -> list[Any]:
+    """The entries one identifier matched, each once, however many of its hashes matched it."""
+    if len(keys) == 1:
+        return rows_by_hash.get(keys[0], [])
+    by_entry = {row.id: row for key in keys for row in rows_by_hash.get(key, ())}
+    return list(by_entry.values())
 
 
 def _charge(connection: Connection, member_id: str, count: int, quota: int, now: datetime) -> None:
@@ -171,9 +199,8 @@ def _recommendation(rec: Recommendation) -> dict[str, Any]:
     }
 
 
-def _identifier_result(index: int, item: QueryItem, rows: Any, context: LookupContext, now: datetime) -> dict:
+def _identifier_result(index: int, item: QueryItem, rows: list[Any], context: LookupContext, now: datetime) -> dict:
     result: dict[str, Any] = {"index": index, "type": item.type, "subject": item.subject}
-    rows = list(rows)
     scored = score(context.model, _candidates({row.id: (row, {item.type}) for row in rows}), now)
     recommendation = recommend(context.ladder, _strikes(rows, scored, context.ladder), scored.confidence, now)
     reported = [row.created_at for row in rows]
@@ -215,21 +242,17 @@ def _factors(model: ScoringModel, types: tuple[str, ...], rows: list[Any], score
 
 
 def _subject_results(
-    items: list[QueryItem],
-    stored: list[bytes],
-    rows_by_hash: dict[bytes, list[Any]],
-    context: LookupContext,
-    now: datetime,
+    items: list[QueryItem], matched: list[list[Any]], context: LookupContext, now: datetime
 ) -> list[dict[str, Any]]:
-    grouped: dict[str, list[tuple[QueryItem, bytes]]] = defaultdict(list)
-    for item, key in zip(items, stored, strict=True):
+    grouped: dict[str, list[tuple[QueryItem, list[Any]]]] = defaultdict(list)
+    for item, rows in zip(items, matched, strict=True):
         if item.subject is not None:
-            grouped[item.subject].append((item, key))
+            grouped[item.subject].append((item, rows))
     results = []
     for subject, members in grouped.items():
         by_entry: dict[int, tuple[Any, set[str]]] = {}
-        for item, key in members:
-            for row in rows_by_hash.get(key, ()):
+        for item, item_rows in members:
+            for row in item_rows:
                 by_entry.setdefault(row.id, (row, set()))[1].add(item.type)
         rows = [row for row, _ in by_entry.values()]
         scored = score(context.model, _candidates(by_entry), now)

@@ -33,8 +33,8 @@ def test_listing_stores_only_peppered_hashes_and_records_the_event(client, app, 
     body = response.get_json()
     assert body["ref"].startswith("E") and body["state"] == "active" and body["case_ref"] == "case-1"
     assert body["identifiers"] == [
-        {"type": "phone", "key_id": payload["identifiers"][0]["key_id"]},
-        {"type": "device", "key_id": payload["identifiers"][1]["key_id"]},
+        {"type": kind, "key_id": item["key_id"], "key_ids": [item["key_id"]]}
+        for kind, item in zip(("phone", "device"), payload["identifiers"], strict=True)
     ]
     assert body["amount"] == {"value": "199", "currency": "CNY"}
     assert "hash" not in str(body["identifiers"])

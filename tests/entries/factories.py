@@ -7,7 +7,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from federation_client.identifiers import hash_all
+from federation_client.identifiers import hash_all, hash_all_salts
 
 
 def salt_of(app) -> tuple[bytes, str]:
@@ -57,3 +57,16 @@ def entry_payload(app, case_ref: str = "case-1", *, phone: str = "13800138000", 
     }
     payload.update(copy.deepcopy(overrides))
     return payload
+
+
+def hashed_all(app, type_: str, raw: str) -> list[dict]:
+    """Hashed under every accepted salt, current first, as the SDK sends it during a rotation."""
+    table = app.extensions["federation.identifiers"].table
+    salts = sorted(table.salts.items(), key=lambda item: item[0] != table.current_key_id)
+    return [h.as_dict() for h in hash_all_salts(type_, raw, salts)]
+
+
+def hashed_under(app, key_id: str, type_: str, raw: str) -> list[dict[str, str]]:
+    """Hashed under one named salt only, as a member hashing by hand with that salt would."""
+    salt = app.extensions["federation.identifiers"].salts[key_id]
+    return [h.as_dict() for h in hash_all(type_, raw, salt, key_id)]

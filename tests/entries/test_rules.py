@@ -19,14 +19,18 @@ from federation.entries.rules import (
     expires_at,
     guard_live,
     hold_gaps,
+    flat_identifiers,
+    is_resend,
     problems,
 )
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 POLICY = Policy(
-    ttl_days={1: 180, 2: 365, 3: 1095}, police_thresholds={"CNY": Decimal("5000")}, known_key_ids=frozenset({"k1"})
+    ttl_days={1: 180, 2: 365, 3: 1095},
+    police_thresholds={"CNY": Decimal("5000")},
+    known_key_ids=frozenset({"k1", "k2"}),
 )
-H1, H2 = "a" * 64, "b" * 64
+H1, H2, H3, H4 = "a" * 64, "b" * 64, "c" * 64, "d" * 64
 
 
 def submission(**changes) -> Submission:
@@ -136,3 +140,57 @@ def test_a_guard_lasts_its_period_from_the_decision(offset, live):
 )
 def test_a_held_relisting_needs_new_evidence_and_a_certification(new_evidence, certified, gaps):
     assert hold_gaps(new_evidence, certified) == gaps
+
+
+def grouped(*items: dict) -> tuple[HashedId, ...]:
+    return flat_identifiers(list(items))
+
+
+def test_an_identifier_under_several_salts_is_one_group_with_pointers_into_its_hashes():
+    flat = grouped(
+        {"type": "phone", "hash": H1, "key_id": "k1"},
+        {"type": "device", "hashes": [{"key_id": "k2", "hash": H3}, {"key_id": "k1", "hash": H2}]},
+    )
+    assert [(i.group, i.key_id, i.at) for i in flat] == [
+        (0, "k1", "/identifiers/0"),
+        (1, "k2", "/identifiers/1/hashes/0"),
+        (1, "k1", "/identifiers/1/hashes/1"),
+    ]
+    assert problems(submission(identifiers=flat), POLICY, NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("hashes", "pointer"),
+    [
+        ([{"key_id": "k9", "hash": H3}], "/identifiers/0/hashes/0/key_id"),
+        ([{"key_id": "k1", "hash": H3}, {"key_id": "k1", "hash": H4}], "/identifiers/0/hashes/1/key_id"),
+        ([{"key_id": "k1", "hash": H3}, {"key_id": "k2", "hash": H3}], "/identifiers/0/hashes/1"),
+    ],
+)
+def test_problems_inside_a_group_point_at_the_hash(hashes, pointer):
+    assert pointers(submission(identifiers=grouped({"type": "phone", "hashes": hashes}))) == [pointer]
+
+
+def test_the_digest_of_a_one_salt_submission_does_not_depend_on_its_wire_shape():
+    flat = submission()
+    same = submission(
+        identifiers=grouped(
+            {"type": "phone", "hashes": [{"key_id": "k1", "hash": H1}]}, {"type": "device", "hash": H2, "key_id": "k1"}
+        )
+    )
+    assert content_hash(flat) == content_hash(same)
+
+
+def test_a_resend_under_more_salts_is_the_same_case_and_a_changed_one_is_not():
+    original = submission()
+    under_two = submission(
+        identifiers=grouped(
+            {"type": "phone", "hashes": [{"key_id": "k2", "hash": H3}, {"key_id": "k1", "hash": H1}]},
+            {"type": "device", "hashes": [{"key_id": "k2", "hash": H4}, {"key_id": "k1", "hash": H2}]},
+        )
+    )
+    assert content_hash(under_two) != content_hash(original)
+    assert is_resend(under_two, content_hash(original)) and is_resend(original, content_hash(original))
+    assert not is_resend(submission(identifiers=under_two.identifiers, tier=1), content_hash(original))
+    new_salt_only = submission(identifiers=tuple(i for i in under_two.identifiers if i.key_id == "k2"))
+    assert not is_resend(new_salt_only, content_hash(original))  # nothing shows it is the same person

@@ -34,3 +34,16 @@ def test_vector(vector):
     else:
         hashed = identifiers.hash_all(vector["type"], vector["input"], SALT, DOCUMENT["key_id"])
         assert [(h.type, h.hash) for h in hashed] == [(h["type"], h["hash"]) for h in vector["hashes"]]
+
+
+@pytest.mark.parametrize("vector", [v for v in DOCUMENT["vectors"] if "error" not in v][:20], ids=lambda v: v["type"])
+def test_under_several_salts_each_hash_is_the_vectors(vector):
+    other = bytes(range(32))
+    [*grouped] = identifiers.hash_all_salts(
+        vector["type"], vector["input"], [(DOCUMENT["key_id"], SALT), ("k2", other)]
+    )
+    assert [(g.type, g.hash, g.key_id) for g in grouped] == [
+        (h["type"], h["hash"], DOCUMENT["key_id"]) for h in vector["hashes"]
+    ]
+    assert [g.hashes[1] for g in grouped] == identifiers.hash_all(vector["type"], vector["input"], other, "k2")
+    assert grouped[0].as_dict()["hashes"][1] == {"key_id": "k2", "hash": grouped[0].hashes[1].hash}

@@ -51,3 +51,33 @@ def test_errors_point_at_the_field(body, expected):
 
 def test_errors_are_capped_at_one_hundred():
     assert len(pointers({"purpose": "order_screening", "identifiers": [item(hash="x")] * 1000})) == 100
+
+
+def grouped(*pairs, **changes) -> dict:
+    return {"type": "phone", "hashes": [{"key_id": k, "hash": h} for k, h in pairs], **changes}
+
+
+def test_an_identifier_under_several_salts_is_one_item():
+    request = parse_lookup(
+        {"purpose": "account_review", "identifiers": [grouped(("k2", HASH), ("k1", "cd" * 32), subject="c"), item()]}
+    )
+    first, second = request.items
+    assert (first.hashes, first.subject, first.grouped) == ((("k2", HASH), ("k1", "cd" * 32)), "c", True)
+    assert (second.hashes, second.grouped) == ((("k1", HASH),), False)
+
+
+@pytest.mark.parametrize(
+    ("identifier", "expected"),
+    [
+        (grouped(), ["/identifiers/0/hashes"]),
+        (grouped(*[(f"k{i}", HASH) for i in range(5)]), ["/identifiers/0/hashes"]),
+        (grouped(("k1", HASH), ("k1", HASH)), ["/identifiers/0/hashes/1/key_id"]),
+        (grouped(("k1", "x")), ["/identifiers/0/hashes/0/hash"]),
+        (grouped(("", HASH)), ["/identifiers/0/hashes/0/key_id"]),
+        ({**grouped(("k1", HASH)), "hash": HASH}, ["/identifiers/0/hash"]),
+        ({"type": "phone", "hashes": ["x"]}, ["/identifiers/0/hashes/0"]),
+        (grouped(("k1", HASH), type="passport"), ["/identifiers/0/type"]),
+    ],
+)
+def test_errors_in_the_several_salts_shape_point_into_it(identifier, expected):
+    assert pointers({"purpose": "account_review", "identifiers": [identifier]}) == expected

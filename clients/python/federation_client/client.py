@@ -20,9 +20,9 @@ import jwt
 import requests
 
 from .errors import ProblemError, RateLimited, TransportError, error_for
-from .identifiers import HashedIdentifier, hash_all
+from .identifiers import HashedIdentifier, IdentifierHashes, hash_all_salts
 from .keys import PrivateKey, algorithm_of, load_private_key
-from .models import BatchItem, Change, Dispute, Entry, Key, LookupResult, Member, SubjectResult
+from .models import BatchItem, Change, Dispute, Entry, Key, LookupResult, Member, RekeyResult, SubjectResult
 from .salts import Salt
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -30,6 +30,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 ASSERTION_LIFETIME = 300  # seconds; the server accepts up to 3600
 TOKEN_RENEW_MARGIN = 60  # seconds before expiry
+SALTS_TTL = 300.0  # seconds a fetched salt list is used before asking again (rotations reach clients)
+MAX_BATCH = 1000
+RawIdentifiers = dict[str, str | list[str]]
 
 
 class FederationClient:
@@ -44,6 +47,7 @@ class FederationClient:
         max_retries: int = 3,
         backoff: float = 0.2,
         session: requests.Session | None = None,
+        salts_ttl: float = SALTS_TTL,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.member_id = member_id
@@ -58,7 +62,9 @@ class FederationClient:
         self._token: str | None = None
         self._token_expires = 0.0
         self._lock = threading.Lock()
-        self._salt: Salt | None = None
+        self.salts_ttl = salts_ttl
+        self._salts: list[Salt] = []
+        self._salts_fetched = 0.0
 
     # -- tokens -----------------------------------------------------------------------------------
     @property
@@ -189,21 +195,50 @@ class FederationClient:
 
     # -- salts and hashing ---------------------------------------------------------------------------
     def salts(self) -> list[Salt]:
-        """Every salt the federation accepts, current first."""
+        """Every salt the federation accepts, current first (fetched now)."""
         body = self.request("GET", "/v1/salts")
         ordered = sorted(body["salts"], key=lambda item: not item["current"])
-        return [Salt(key_id=item["key_id"], secret=bytes.fromhex(item["salt_hex"])) for item in ordered]
+        salts = [
+            Salt(
+                key_id=item["key_id"],
+                secret=bytes.fromhex(item["salt_hex"]),
+                status=item.get("status", "current" if item["current"] else "accepted"),
+            )
+            for item in ordered
+        ]
+        self._salts, self._salts_fetched = salts, time.monotonic()
+        return salts
 
-    def hash(self, type_: str, raw: str, *, default_region: str = "CN") -> list[HashedIdentifier]:
-        """Normalise and hash locally with the current salt (fetched once); raw values never leave."""
-        if self._salt is None:
-            self._salt = self.salts()[0]
-        return hash_all(type_, raw, self._salt.secret, self._salt.key_id, default_region=default_region)
+    def accepted_salts(self) -> list[Salt]:
+        """The salts to hash under, fetched again once ``salts_ttl`` has passed so a rotation reaches us."""
+        if not self._salts or time.monotonic() - self._salts_fetched > self.salts_ttl:
+            return self.salts()
+        return self._salts
+
+    def hash(self, type_: str, raw: str, *, default_region: str = "CN") -> list[IdentifierHashes]:
+        """Normalise and hash locally under every accepted salt; raw values never leave.
+
+        Each item is one identifier (``ip`` also yields its ``ip_net``) with a hash
+        per salt, current first: sent as it is, it matches a listing made under any
+        of them, and the server answers once for it.
+        """
+        salts = [(salt.key_id, salt.secret) for salt in self.accepted_salts()]
+        return hash_all_salts(type_, raw, salts, default_region=default_region)
+
+    def hash_raw(self, raw: RawIdentifiers, *, default_region: str = "CN") -> list[IdentifierHashes]:
+        """``{"phone": "138...", "device": [...]}`` hashed as :meth:`hash` does, in order."""
+        salts = [(salt.key_id, salt.secret) for salt in self.accepted_salts()]
+        return [
+            hashed
+            for type_, values in raw.items()
+            for value in ([values] if isinstance(values, str) else values)
+            for hashed in hash_all_salts(type_, value, salts, default_region=default_region)
+        ]
 
     # -- lookups --------------------------------------------------------------------------------------
     def lookup(
         self,
-        identifiers: list[HashedIdentifier | dict[str, Any]],
+        identifiers: list[IdentifierHashes | HashedIdentifier | dict[str, Any]],
         *,
         purpose: str = "complaint_intake",
         subject: str | None = None,
@@ -212,23 +247,19 @@ class FederationClient:
 
         Read-only on the server's side, so it is retried like a GET.
         """
-        items = [item.as_dict() if isinstance(item, HashedIdentifier) else dict(item) for item in identifiers]
+        items = [dict(item) if isinstance(item, dict) else item.as_dict() for item in identifiers]
         if subject is not None:
             items = [{**item, "subject": subject} for item in items]
         body = self.request("POST", "/v1/lookups", json={"purpose": purpose, "identifiers": items}, idempotent=True)
         return LookupResult.from_dict(body)
 
-    def check_complainant(self, raw: dict[str, str | list[str]], *, purpose: str = "complaint_intake") -> SubjectResult:
+    def check_complainant(self, raw: RawIdentifiers, *, purpose: str = "complaint_intake") -> SubjectResult:
         """Hash a complainant's raw identifiers locally and return the recommendation for them as one person.
 
         ``raw`` maps types to values: ``{"phone": "138 0013 8000", "device": "...", "ip": "..."}``.
+        Each is hashed under every accepted salt, so a listing made before a salt rotation still matches.
         """
-        hashed = [
-            h
-            for type_, values in raw.items()
-            for value in ([values] if isinstance(values, str) else values)
-            for h in self.hash(type_, value)
-        ]
+        hashed = self.hash_raw(raw)
         return self.lookup(hashed, purpose=purpose, subject="complainant").subjects["complainant"]
 
     def rules(self) -> dict[str, Any]:
@@ -245,6 +276,26 @@ class FederationClient:
         """Up to 1,000 entries, each accepted or rejected on its own."""
         body = self.request("POST", "/v1/entries:batch", json={"entries": entries}, idempotent=True)
         return [BatchItem.from_dict(item) for item in body["results"]]
+
+    def rekey_entries(self, raw_by_ref: dict[str, RawIdentifiers]) -> list[RekeyResult]:
+        """After a salt rotation: add the new salts' hashes to your entries, from your own case records.
+
+        ``raw_by_ref`` maps an entry's ref to the raw identifiers it was listed
+        with (as for :meth:`check_complainant`). Each is hashed under every
+        accepted salt; the server adds only hashes of identifiers the entry
+        already holds (proved by a matching hash), so a member hashing with the
+        new salt alone finds the entry too. Safe to repeat.
+        """
+        items = [
+            {"ref": ref, "identifiers": [h.as_dict() for h in self.hash_raw(raw)]} for ref, raw in raw_by_ref.items()
+        ]
+        results: list[RekeyResult] = []
+        for start in range(0, len(items), MAX_BATCH):
+            body = self.request(
+                "POST", "/v1/entries:rekey", json={"entries": items[start : start + MAX_BATCH]}, idempotent=True
+            )
+            results += [RekeyResult.from_dict(item) for item in body["results"]]
+        return results
 
     def entry(self, ref: str) -> Entry:
         return Entry.from_dict(self.request("GET", f"/v1/entries/{ref}"))

@@ -116,6 +116,21 @@ class BatchItem:
 
 
 @dataclass(frozen=True, slots=True)
+class RekeyResult:
+    """What re-keying did to one entry: ``rekeyed``, ``unchanged``, ``not_found`` or ``ended``."""
+
+    ref: str
+    status: str
+    added: int
+    #: Identifiers sent for this entry that match none it holds (not added).
+    unmatched: tuple[int, ...]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RekeyResult:
+        return cls(data["ref"], data["status"], int(data.get("added", 0)), tuple(data.get("unmatched") or ()))
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     """The recommended action and the ladder rule that produced it."""
 

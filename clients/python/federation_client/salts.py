@@ -19,6 +19,8 @@ from .identifiers.hashing import check_salt
 class Salt:
     key_id: str
     secret: bytes
+    #: ``current`` (new hashes) or ``accepted`` (still matched during a rotation).
+    status: str = "current"
 
     def __repr__(self) -> str:  # never print the secret by accident
         return f"Salt(key_id={self.key_id!r}, secret=<{len(self.secret)} bytes>)"

@@ -135,3 +135,23 @@ def test_token_retries_use_a_fresh_assertion_each_time(server):
 def test_unreachable_server_raises_transport_error_after_retries():
     with make_client("http://127.0.0.1:9", max_retries=2) as client, pytest.raises(TransportError):
         client.member()
+
+
+def test_the_salt_list_is_reused_for_its_ttl_then_fetched_again(server):
+    base_url, script = server
+    old = {"key_id": "k1", "salt_hex": "aa" * 32, "current": True, "status": "current"}
+    new = {"key_id": "k2", "salt_hex": "bb" * 32, "current": True, "status": "current"}
+    script.add(
+        "/v1/salts",
+        (200, {"current_key_id": "k1", "salts": [old]}),
+        (200, {"current_key_id": "k2", "salts": [{**old, "current": False, "status": "accepted"}, new]}),
+    )
+    with make_client(base_url, salts_ttl=60) as client:
+        key_ids = lambda: [h.key_id for h in client.hash("phone", "13800138000")[0].hashes]  # noqa: E731
+        assert key_ids() == ["k1"]
+        client._salts_fetched -= 59  # as if 59 seconds had passed
+        assert key_ids() == ["k1"]
+        assert [p for _, p, _ in script.calls].count("/v1/salts") == 1
+        client._salts_fetched -= 2
+        assert key_ids() == ["k2", "k1"]  # current first, the old one still hashed under
+        assert [(s.key_id, s.status) for s in client.accepted_salts()] == [("k2", "current"), ("k1", "accepted")]

@@ -11,20 +11,47 @@ import pycountry
 
 from ...entries.holds import PUBLIC_REASON
 from ...entries.models import CATEGORIES, EVIDENCE_KINDS, STATES
-from ...entries.rules import Submission
-from ...identifiers import HASH_PATTERN, IDENTIFIER_TYPES, KEY_ID_PATTERN
+from ...entries.rekeying import RekeyItem
+from ...entries.rules import Submission, flat_identifiers
+from ...identifiers import HASH_PATTERN, IDENTIFIER_TYPES, KEY_ID_PATTERN, MAX_HASHES
 
 CASE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}")
 AMOUNT = re.compile(r"\d{1,14}(\.\d{1,4})?")
 MAX_BATCH = 1000
 
 
-class HashedIdentifierSchema(ma.Schema):
-    type = ma.fields.String(required=True, validate=ma.validate.OneOf(IDENTIFIER_TYPES))
-    hash = ma.fields.String(
-        required=True, validate=ma.validate.Regexp(HASH_PATTERN, error="A hash is 64 lowercase hex digits.")
+def _hash_field(**kwargs: Any) -> ma.fields.String:
+    return ma.fields.String(
+        validate=ma.validate.Regexp(HASH_PATTERN, error="A hash is 64 lowercase hex digits."), **kwargs
     )
+
+
+class KeyedHashSchema(ma.Schema):
     key_id = ma.fields.String(required=True, validate=ma.validate.Regexp(KEY_ID_PATTERN))
+    hash = _hash_field(required=True)
+
+
+class HashedIdentifierSchema(ma.Schema):
+    """One identifier: ``hash`` and ``key_id``, or ``hashes`` under several accepted salts."""
+
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf(IDENTIFIER_TYPES))
+    hash = _hash_field(metadata={"description": "With key_id; or give hashes instead."})
+    key_id = ma.fields.String(validate=ma.validate.Regexp(KEY_ID_PATTERN))
+    hashes = ma.fields.List(
+        ma.fields.Nested(KeyedHashSchema),
+        validate=ma.validate.Length(min=1, max=MAX_HASHES),
+        metadata={"description": "The same identifier hashed under several accepted salts, one per key id."},
+    )
+
+    @ma.validates_schema
+    def _one_shape(self, data: dict[str, Any], **_: Any) -> None:
+        single = "hash" in data or "key_id" in data
+        if single == ("hashes" in data):
+            raise ma.ValidationError("Give hash and key_id, or hashes.", field_name="hashes")
+        if single:
+            missing = [name for name in ("hash", "key_id") if name not in data]
+            if missing:
+                raise ma.ValidationError({name: ["Missing data for required field."] for name in missing})
 
 
 class AmountSchema(ma.Schema):
@@ -101,6 +128,38 @@ class SubmissionSchema(ma.Schema):
         return Submission.from_validated(data)
 
 
+class RekeyItemSchema(ma.Schema):
+    ref = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    identifiers = ma.fields.List(
+        ma.fields.Nested(HashedIdentifierSchema), required=True, validate=ma.validate.Length(min=1, max=16)
+    )
+
+    @ma.post_load
+    def _item(self, data: dict[str, Any], **_: Any) -> RekeyItem:
+        return RekeyItem(ref=data["ref"], identifiers=flat_identifiers(data["identifiers"]))
+
+
+class RekeySchema(ma.Schema):
+    entries = ma.fields.List(
+        ma.fields.Nested(RekeyItemSchema), required=True, validate=ma.validate.Length(min=1, max=MAX_BATCH)
+    )
+
+
+class RekeyResultItemSchema(ma.Schema):
+    index = ma.fields.Integer()
+    ref = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "rekeyed, unchanged, not_found or ended"})
+    added = ma.fields.Integer(metadata={"description": "Hashes added under salts the entry lacked."})
+    unmatched = ma.fields.List(
+        ma.fields.Integer(), metadata={"description": "Identifiers sent that match none the entry holds (ignored)."}
+    )
+
+
+class RekeyResultSchema(ma.Schema):
+    rekeyed = ma.fields.Integer()
+    results = ma.fields.List(ma.fields.Nested(RekeyResultItemSchema))
+
+
 class BatchSchema(ma.Schema):
     entries = ma.fields.List(ma.fields.Raw(), required=True, validate=ma.validate.Length(min=1, max=MAX_BATCH))
 
@@ -123,7 +182,20 @@ def load_batch_items(items: list[Any]) -> list[Submission | list[dict[str, str]]
 
 class IdentifierOutSchema(ma.Schema):
     type = ma.fields.String()
-    key_id = ma.fields.String()
+    key_id = ma.fields.String(metadata={"description": "The key id it was first listed under."})
+    key_ids = ma.fields.List(ma.fields.String(), metadata={"description": "Every key id it is held under."})
+
+
+class IdentifierGroups(ma.fields.List):
+    """An entry's identifier rows, one item per identifier however many salts it is held under
+    (the rows of one identifier share a position)."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        groups: dict[int, dict[str, Any]] = {}
+        for row in sorted(value or (), key=lambda row: (row.position, row.id or 0)):
+            group = groups.setdefault(row.position, {"type": row.type, "key_id": row.key_id, "key_ids": []})
+            group["key_ids"].append(row.key_id)
+        return super()._serialize(list(groups.values()), attr, obj, **kwargs)
 
 
 class EntrySchema(ma.Schema):
@@ -141,7 +213,7 @@ class EntrySchema(ma.Schema):
         lambda e: PUBLIC_REASON if e.state == "held" else None,
         metadata={"description": "While the entry is held: always 'review', whatever the hold's cause."},
     )
-    identifiers = ma.fields.List(
+    identifiers = IdentifierGroups(
         ma.fields.Nested(IdentifierOutSchema),
         metadata={"description": "Types and key ids only: the server keeps no member-supplied hash."},
     )

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ...identifiers import IDENTIFIER_TYPES
+from ...identifiers import IDENTIFIER_TYPES, MAX_HASHES
 from ...lookups.requests import MAX_IDENTIFIERS, PURPOSES
+from .entries import KeyedHashSchema
 
 
 class QueryIdentifierSchema(ma.Schema):
     type = ma.fields.String(required=True, validate=ma.validate.OneOf(IDENTIFIER_TYPES))
-    hash = ma.fields.String(required=True, metadata={"description": "64 lowercase hex digits"})
-    key_id = ma.fields.String(required=True)
+    hash = ma.fields.String(metadata={"description": "64 lowercase hex digits (with key_id; or give hashes)"})
+    key_id = ma.fields.String()
+    hashes = ma.fields.List(
+        ma.fields.Nested(KeyedHashSchema),
+        validate=ma.validate.Length(min=1, max=MAX_HASHES),
+        metadata={
+            "description": "Instead of hash and key_id: the same identifier hashed under several accepted "
+            "salts (one per key id); it matches if any of them does, and counts as one identifier."
+        },
+    )
     subject = ma.fields.String(metadata={"description": "Groups identifiers of one person, e.g. 'complainant'."})
 
 

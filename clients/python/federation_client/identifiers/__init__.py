@@ -10,7 +10,7 @@ can be checked against.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from ..errors import InvalidIdentifier
@@ -21,6 +21,7 @@ from .hashing import (
     KEY_ID_PATTERN,
     SPEC_VERSION,
     HashedIdentifier,
+    IdentifierHashes,
     check_salt,
     keyed_hash,
     message_bytes,
@@ -38,9 +39,11 @@ __all__ = [
     "PRIMARY_TYPES",
     "SPEC_VERSION",
     "HashedIdentifier",
+    "IdentifierHashes",
     "InvalidIdentifier",
     "derived",
     "hash_all",
+    "hash_all_salts",
     "hash_identifier",
     "hash_normalized",
     "message_bytes",
@@ -99,3 +102,23 @@ def hash_all(
     value = normalize(type_, raw, default_region=default_region)
     pairs = [(type_, value), *derived(type_, value)]
     return [HashedIdentifier(kind, keyed_hash(kind, text, salt), key_id) for kind, text in pairs]
+
+
+def hash_all_salts(
+    type_: str, raw: str, salts: Iterable[tuple[str, bytes]], *, default_region: str = DEFAULT_REGION
+) -> list[IdentifierHashes]:
+    """Like :func:`hash_all`, under each ``(key_id, salt)`` (current first): normalised once, one item per
+    identifier. What a member sends during a salt rotation, so a listing matches whichever salt it used."""
+    salts = list(salts)
+    if not salts:
+        raise ValueError("no salt to hash with")
+    for key_id, salt in salts:
+        check_salt(salt, key_id)
+    value = normalize(type_, raw, default_region=default_region)
+    pairs = [(type_, value), *derived(type_, value)]
+    return [
+        IdentifierHashes(
+            kind, tuple(HashedIdentifier(kind, keyed_hash(kind, text, salt), key_id) for key_id, salt in salts)
+        )
+        for kind, text in pairs
+    ]

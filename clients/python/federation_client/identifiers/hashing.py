@@ -37,6 +37,30 @@ class HashedIdentifier:
         return {"type": self.type, "hash": self.hash, "key_id": self.key_id}
 
 
+@dataclass(frozen=True, slots=True)
+class IdentifierHashes:
+    """One identifier hashed under several salts (during a rotation, every accepted one).
+
+    It travels as one item, ``{"type", "hashes": [{"key_id", "hash"}, ...]}``:
+    the server matches it if any hash matches and answers once for it. The
+    first hash is under the current salt; ``hash`` and ``key_id`` are that one's.
+    """
+
+    type: str
+    hashes: tuple[HashedIdentifier, ...]
+
+    @property
+    def hash(self) -> str:
+        return self.hashes[0].hash
+
+    @property
+    def key_id(self) -> str:
+        return self.hashes[0].key_id
+
+    def as_dict(self) -> dict[str, object]:
+        return {"type": self.type, "hashes": [{"key_id": h.key_id, "hash": h.hash} for h in self.hashes]}
+
+
 def check_salt(salt: bytes, key_id: str) -> None:
     """Refuse salts too short to resist guessing and key ids that cannot travel in URLs."""
     if not isinstance(salt, bytes | bytearray) or len(salt) < MIN_SALT_BYTES:
