@@ -17,9 +17,9 @@ from federation.entries.rules import (
     Submission,
     content_hash,
     expires_at,
+    flat_identifiers,
     guard_live,
     hold_gaps,
-    flat_identifiers,
     is_resend,
     problems,
 )
