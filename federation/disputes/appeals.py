@@ -128,7 +128,7 @@ def file_appeal(
         language=language,
         created_at=now,
         updated_at=now,
-        decide_by=now + timedelta(days=deadlines.decide_days),
+        decide_by=deadlines.appeal_decide_by(now),
         identifiers=hashed,
     )
     session.add(appeal)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from ..entries.models import Entry
 from ..entries.service import ENDED_STATES, end_listing, withdraw
 from ..errors import Conflict, Forbidden, NotFound
 from ..events.service import record
+from .calendar import WorkingCalendar
 from .models import Appeal, Dispute
 
 ROLES = ("submitter", "filer")
@@ -29,14 +30,35 @@ ROLES = ("submitter", "filer")
 
 @dataclass(frozen=True, slots=True)
 class Deadlines:
-    """How long each side has (``FEDERATION_DISPUTE_RESPONSE_DAYS``, ``..._REVIEW_DECISION_DAYS``)."""
+    """How long each side has.
+
+    The submitter answers within ``respond_days`` calendar days (``FEDERATION_DISPUTE_RESPONSE_DAYS``);
+    a reviewer decides a member's dispute within ``decide_days`` (``..._REVIEW_DECISION_DAYS``) and
+    a person's appeal within ``appeal_working_days`` working days on ``calendar``
+    (``FEDERATION_APPEAL_DECISION_WORKING_DAYS``: the 15 working days of China's 2019 app rules).
+    """
 
     respond_days: int = 14
     decide_days: int = 30
+    appeal_working_days: int = 15
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
 
     @classmethod
     def from_config(cls, config: Any) -> Deadlines:
-        return cls(int(config["DISPUTE_RESPONSE_DAYS"]), int(config["REVIEW_DECISION_DAYS"]))
+        return cls(
+            int(config["DISPUTE_RESPONSE_DAYS"]),
+            int(config["REVIEW_DECISION_DAYS"]),
+            int(config["APPEAL_DECISION_WORKING_DAYS"]),
+            WorkingCalendar.from_settings(config["CALENDAR_TZ"], config["HOLIDAYS"], config["EXTRA_WORKING_DAYS"]),
+        )
+
+    def appeal_decide_by(self, received: datetime) -> datetime:
+        return self.calendar.add_working_days(received, self.appeal_working_days)
+
+
+def overdue(case: Dispute | Appeal, now: datetime) -> bool:
+    """Undecided past its decision deadline: reviewers see it flagged, and its entry does not count."""
+    return case.decided_at is None and case.decide_by <= now
 
 
 def new_ref(prefix: str) -> str:
@@ -62,7 +84,10 @@ def open_case(
     appeal: Appeal | None = None,
     actor: str,
 ) -> Dispute:
-    """Open a dispute of ``entry``: the entry shows as disputed and weighs less until it closes."""
+    """Open a dispute of ``entry``: the entry shows as disputed and weighs less until it closes.
+
+    A dispute an appeal opens shares the appeal's decision deadline: the person was promised one date.
+    """
     dispute = Dispute(
         ref=new_ref("D"),
         entry=entry,
@@ -72,7 +97,7 @@ def open_case(
         evidence=evidence,
         state="awaiting_answer",
         respond_by=now + timedelta(days=deadlines.respond_days),
-        decide_by=now + timedelta(days=deadlines.decide_days),
+        decide_by=appeal.decide_by if appeal is not None else now + timedelta(days=deadlines.decide_days),
         created_at=now,
         updated_at=now,
     )

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 
+from ...database import utcnow
 from ...disputes.appeals import APPEALABLE_TYPES, DECISIONS
+from ...disputes.calendar import WorkingCalendar
 from ...disputes.models import ANSWERS
+from ...disputes.service import overdue as is_overdue
 from ...entries.models import EVIDENCE_KINDS
 from ...identifiers import HASH_PATTERN
 
@@ -85,6 +89,7 @@ class ReviewerDisputeSchema(DisputeSchema):
     filed_by = ma.fields.String(allow_none=True)
     submitted_by = ma.fields.Function(lambda d: d.entry.member_id)
     appeal = ma.fields.Function(lambda d: d.appeal.ref if d.appeal else None)
+    overdue = ma.fields.Function(lambda d: is_overdue(d, utcnow()))
 
 
 class RawIdentifierSchema(ma.Schema):
@@ -120,11 +125,19 @@ class AppealStatusSchema(ma.Schema):
     state = ma.fields.String()
     received_at = ma.fields.AwareDateTime(attribute="created_at")
     decide_by = ma.fields.AwareDateTime()
+    #: The working day ``decide_by`` ends, in the calendar's zone (``FEDERATION_CALENDAR_TZ``).
+    decide_by_date = ma.fields.Function(lambda a: _calendar().local_date(a.decide_by).isoformat())
+    time_zone = ma.fields.Function(lambda a: _calendar().time_zone)
     decided_at = ma.fields.AwareDateTime(allow_none=True)
     decision_reason = ma.fields.String(allow_none=True)
 
 
+def _calendar() -> WorkingCalendar:
+    return current_app.extensions["federation.due_process"].deadlines.calendar
+
+
 class ReviewerAppealSchema(AppealStatusSchema):
+    overdue = ma.fields.Function(lambda a: is_overdue(a, utcnow()))
     statement = ma.fields.String()
     evidence = ma.fields.List(ma.fields.Dict())
     language = ma.fields.String()
