@@ -72,12 +72,16 @@ def _hashed_identifiers(
     errors, hashed = [], []
     for index, (type_, raw) in enumerate(raw_identifiers):
         if type_ not in APPEALABLE_TYPES:
-            errors.append(field_error(f"/identifiers/{index}/type", f"One of: {', '.join(APPEALABLE_TYPES)}."))
+            errors.append(
+                field_error(
+                    f"/identifiers/{index}/type", f"One of: {', '.join(APPEALABLE_TYPES)}.", code="type.unknown"
+                )
+            )
             continue
         try:
             value = normalize(type_, raw, default_region=default_region)
         except InvalidIdentifier as error:
-            errors.append(field_error(f"/identifiers/{index}/value", error.reason))
+            errors.append(field_error(f"/identifiers/{index}/value", error.reason, code=error.code))
             continue
         stored = [
             secrets_.stored_hash(key_id, type_, hash_normalized(type_, value, salt)).hex()
@@ -110,7 +114,8 @@ def file_appeal(
     """Store an appeal; the same work and the same answer whether or not anything is listed."""
     if not 1 <= len(identifiers) <= limits.max_identifiers:
         raise ValidationFailed(
-            "Name 1 to 5 identifiers.", errors=[field_error("/identifiers", f"1 to {limits.max_identifiers} items.")]
+            "Name 1 to 5 identifiers.",
+            errors=[field_error("/identifiers", f"1 to {limits.max_identifiers} items.", code="identifiers.count")],
         )
     hashed = _hashed_identifiers(identifiers, identifier_secrets, default_region)
     del identifiers  # the raw values go no further than this function

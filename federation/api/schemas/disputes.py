@@ -16,6 +16,9 @@ from ...entries.models import EVIDENCE_KINDS
 from ...identifiers import HASH_PATTERN
 
 LANGUAGES = ("zh-CN", "en")
+#: Bounds of an appeal's free-text fields; the public pages quote them to the person.
+STATEMENT_LENGTH = (20, 4000)
+CONTACT_LENGTH = (3, 200)
 
 
 class DigestSchema(ma.Schema):
@@ -101,8 +104,8 @@ class AppealSchema(ma.Schema):
     identifiers = ma.fields.List(
         ma.fields.Nested(RawIdentifierSchema), required=True, validate=ma.validate.Length(min=1, max=5)
     )
-    statement = ma.fields.String(required=True, validate=ma.validate.Length(min=20, max=4000))
-    contact = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=200))
+    statement = ma.fields.String(required=True, validate=ma.validate.Length(*STATEMENT_LENGTH))
+    contact = ma.fields.String(required=True, validate=ma.validate.Length(*CONTACT_LENGTH))
     evidence = _evidence(required=True)
     language = ma.fields.String(load_default="zh-CN", validate=ma.validate.OneOf(LANGUAGES))
 
