@@ -66,10 +66,11 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _hashed_identifiers(
-    raw_identifiers: list[tuple[str, str]], secrets_: IdentifierSecrets, default_region: str
-) -> list[AppealIdentifier]:
-    errors, hashed = [], []
+def _normalize_each(
+    raw_identifiers: list[tuple[str, str]], default_region: str
+) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
+    """Each identifier normalised, or a field error (with the spec's code) saying what is wrong with it."""
+    normalized, errors = [], []
     for index, (type_, raw) in enumerate(raw_identifiers):
         if type_ not in APPEALABLE_TYPES:
             errors.append(
@@ -79,10 +80,26 @@ def _hashed_identifiers(
             )
             continue
         try:
-            value = normalize(type_, raw, default_region=default_region)
+            normalized.append((type_, normalize(type_, raw, default_region=default_region)))
         except InvalidIdentifier as error:
             errors.append(field_error(f"/identifiers/{index}/value", error.reason, code=error.code))
-            continue
+    return normalized, errors
+
+
+def identifier_errors(raw_identifiers: list[tuple[str, str]], default_region: str) -> list[dict[str, str]]:
+    """What :func:`file_appeal` would refuse in these identifiers, without filing anything: the page
+    says it together with the form's other problems, so the person corrects everything at once."""
+    return _normalize_each(raw_identifiers, default_region)[1]
+
+
+def _hashed_identifiers(
+    raw_identifiers: list[tuple[str, str]], secrets_: IdentifierSecrets, default_region: str
+) -> list[AppealIdentifier]:
+    normalized, errors = _normalize_each(raw_identifiers, default_region)
+    if errors:
+        raise ValidationFailed("Some identifiers are not valid; see errors.", errors=errors)
+    hashed = []
+    for type_, value in normalized:
         stored = [
             secrets_.stored_hash(key_id, type_, hash_normalized(type_, value, salt)).hex()
             for key_id, salt in sorted(secrets_.salts.items())
@@ -90,8 +107,6 @@ def _hashed_identifiers(
         hashed.append(
             AppealIdentifier(type=type_, tag=secrets_.keyed_tag(f"appeal\0{type_}", value), stored_hashes=stored)
         )
-    if errors:
-        raise ValidationFailed("Some identifiers are not valid; see errors.", errors=errors)
     return hashed
 
 

@@ -99,6 +99,27 @@ TEXT: dict[str, dict[str, str]] = {
     "state_upheld": {"zh-CN": "申诉成立，已移出名单", "en": "Upheld: removed from the list"},
     "state_rejected": {"zh-CN": "申诉不成立", "en": "Rejected"},
     "state_closed_no_match": {"zh-CN": "已结案（无相关记录）", "en": "Closed (nothing to remove)"},
+    "state_help_received": {
+        "zh-CN": "我们正在用您的号码核对名单，通常只需几分钟。",
+        "en": "We are checking the list for your numbers; this usually takes minutes.",
+    },
+    "state_help_under_review": {
+        "zh-CN": "审核员正在审查您的申诉，将在下方期限前作出决定。",
+        "en": "A reviewer is examining your appeal and decides by the deadline below.",
+    },
+    "state_help_upheld": {
+        "zh-CN": "相关记录已删除，各平台不会再看到。",
+        "en": "The listings concerned were deleted; platforms no longer see them.",
+    },
+    "state_help_rejected": {
+        "zh-CN": "记录保留，理由见下方。如有新的证据，可以再次申诉。",
+        "en": "The listing stays; the reason is below. With new evidence you may appeal again.",
+    },
+    "state_help_closed_no_match": {
+        "zh-CN": "没有需要删除的记录，申诉已结案。",
+        "en": "There was nothing to remove; the appeal is closed.",
+    },
+    "local_time": {"zh-CN": "{time}（{zone}）", "en": "{time} ({zone})"},
     "received_at": {"zh-CN": "收到时间", "en": "Received"},
     "decide_by": {"zh-CN": "决定期限", "en": "Decision due by"},
     "decide_by_value": {"zh-CN": "{date}当天结束前（{zone}）", "en": "{date}, end of day ({zone})"},
@@ -118,10 +139,7 @@ TEXT: dict[str, dict[str, str]] = {
     # -- who runs this, and privacy (PIPL art. 17) --
     "operator": {"zh-CN": "运营方：{name}", "en": "Operated by {name}"},
     "operator_contact": {"zh-CN": "联系方式：", "en": "Contact: "},
-    "operator_no_contact": {
-        "zh-CN": "联系运营方：请通过本页提交申诉",
-        "en": "To reach the operator, use this appeal form",
-    },
+    "operator_no_contact": {"zh-CN": "本站申诉表单", "en": "the appeal form on this site"},
     "privacy_link": {"zh-CN": "个人信息说明", "en": "Privacy notice"},
     "privacy_title": {"zh-CN": "个人信息说明", "en": "Privacy notice"},
     "privacy_who": {

@@ -86,6 +86,12 @@ def _deadline(instant) -> str:
     )
 
 
+def _local_time(instant) -> str:
+    calendar = due_process().deadlines.calendar
+    moment = format_time(instant.astimezone(calendar.zone), g.language)
+    return translate("local_time", g.language, time=moment, zone=zone_name(calendar.time_zone, g.language))
+
+
 def _form_page(problems: Problems, status: int = 200, *, form: Any = None, kept_video: str | None = None):
     settings = due_process()
     return render_template(
@@ -123,7 +129,10 @@ def file_appeal():
     except CSRFError:
         return _form_page(Problems(notice=notice("csrf", situation, g.language)), 400)
     except ma.ValidationError as error:
-        errors = flatten_messages({"form": error.messages})
+        raw = [(item["type"], item["value"]) for item in body["identifiers"]]
+        errors = flatten_messages({"form": error.messages}) + appeals.identifier_errors(
+            raw, current_app.config["DEFAULT_REGION"]
+        )
         return _form_page(_notes(errors, rows, situation), 422, kept_video=_video_of(body))
     except FederationError as error:
         db.session.rollback()
@@ -174,14 +183,13 @@ def _body_from_form(rows: list[int]) -> dict[str, Any]:
 def _status_page(appeal=None, notice_: Notice | None = None, status: int = 200):
     shown = None
     if appeal is not None:
-        zone = due_process().deadlines.calendar.zone
         shown = {
             "ref": appeal.ref,
             "state": appeal.state,
-            "received_at": format_time(appeal.created_at.astimezone(zone), g.language),
+            "received_at": _local_time(appeal.created_at),
             "decide_by": _deadline(appeal.decide_by),
             "overdue": overdue(appeal, utcnow()),
-            "decided_at": appeal.decided_at and format_time(appeal.decided_at.astimezone(zone), g.language),
+            "decided_at": appeal.decided_at and _local_time(appeal.decided_at),
             "reason": appeal.decision_reason,
         }
     return render_template("appeal_status.html", appeal=shown, notice=notice_), status

@@ -7,7 +7,7 @@ import io
 import os
 import re
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from string import Formatter
 
@@ -194,6 +194,14 @@ def test_a_problem_is_said_next_to_its_field_in_the_pages_language(client, db, c
         assert 'id="errors-summary"' in html
 
 
+def test_every_problem_is_said_at_once(client, db):
+    form = appeal_form(client, UNLISTED, video=None)
+    form.update(value_0="12345", statement="太短")
+    html = post_appeal(client, form).get_data(as_text=True)
+    assert "不是有效的手机号" in note_of(html, "value_0") and "写了 2 个字" in note_of(html, "statement")
+    assert "请上传" in note_of(html, "id_video_file") and "有 3 处需要修改" in html
+
+
 def test_a_video_uploaded_with_a_failed_attempt_need_not_be_uploaded_again(client, db):
     form = appeal_form(client, UNLISTED)
     form["statement"] = "太短"
@@ -260,6 +268,16 @@ def test_the_status_page_shows_the_decision_deadline_as_a_local_date(client, db,
     shown = re.search(r'id="decide-by">([^<]+)<', html).group(1)
     assert due.format(d=day, month=day.strftime("%B")) in shown
     assert ("北京时间" if lang == "zh-CN" else "China Standard Time") in shown and 'id="overdue"' not in html
+
+
+def test_a_late_decision_is_owned_up_to_on_the_status_page(client, db, monkeypatch):
+    appeal, token = receipt_of(post_appeal(client, appeal_form(client, UNLISTED)).get_data(as_text=True))
+    api = client.get(f"/v1/appeals/{appeal}", headers={"Appeal-Token": token}).get_json()
+    late = datetime.fromisoformat(api["decide_by"]) + timedelta(seconds=1)
+    monkeypatch.setattr("federation.web.pages.utcnow", lambda: late)
+    page = client.get("/appeal/status").get_data(as_text=True)
+    html = client.post("/appeal/status", data={"csrf_token": csrf_of(page), "appeal": appeal, "token": token})
+    assert "决定已逾期" in html.get_data(as_text=True) and "不会对您不利" in html.get_data(as_text=True)
 
 
 def test_a_wrong_status_code_looks_like_an_unknown_appeal(client, db):
