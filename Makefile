@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run test lint vectors bench clean
+.PHONY: install browser run test screenshots lint vectors bench clean
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: install
 
 test: install browser
 	$(BIN)/python -m pytest
+
+# Retake the appeal pages' screenshots docs/disputes.md shows (docs/images/), after changing the pages.
+screenshots: install browser
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/web/test_browser.py -k sqlite
 
 lint: install
 	$(BIN)/ruff check federation clients tests migrations bench

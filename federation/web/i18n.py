@@ -176,7 +176,7 @@ TEXT: dict[str, dict[str, str]] = {
     # -- problems next to their field --
     "errors_summary": {
         "zh-CN": "有 {count} 处需要修改，请查看下方红色提示。",
-        "en": "{count} answer(s) need a change: see the notes in red below.",
+        "en": "Some answers need a change ({count}): see the notes in red below.",
     },
     "err.value": {"zh-CN": "这个号码无法识别，请检查后重填。", "en": "We cannot read this number; please check it."},
     "err.value.empty": {"zh-CN": "请填写号码。", "en": "Please fill in the number."},

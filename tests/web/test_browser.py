@@ -4,7 +4,9 @@ A listed and an unlisted person each file an appeal through the page (with an
 ID video upload), read their status page, and see exactly the same thing. A
 person who gets answers wrong reads why next to the field, in their language,
 fixes them and succeeds; on a 375-pixel-wide phone nothing scrolls sideways.
-The screenshots ``docs/disputes.md`` shows are taken here (``docs/images/``).
+The screenshots ``docs/disputes.md`` shows are taken here: every run takes them,
+``make screenshots`` (``UPDATE_SCREENSHOTS=1``) writes them to ``docs/images/``
+(a missing one is always written), so a test run leaves the checkout clean.
 ``make test`` installs Chromium when it can (``make browser``); without it
 these tests are skipped, except under ``CI=true`` where they must run.
 """
@@ -26,6 +28,20 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LISTED, UNLISTED = "13800138000", "13700137000"
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 PHONE_WIDTH = 375
+
+
+@pytest.fixture
+def shoot(tmp_path):
+    """``shoot(page, "appeal-mobile.png")``: a full-page screenshot, into docs/images/ when retaking them."""
+
+    def take(page, name: str) -> None:
+        target = IMAGES / name
+        if not (os.environ.get("UPDATE_SCREENSHOTS") or not target.exists()):
+            target = tmp_path / name
+        page.screenshot(path=str(target), full_page=True)
+        assert target.stat().st_size > 10_000  # a page, not a blank
+
+    return take
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +162,7 @@ def scroll_width(page) -> int:
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
-def test_a_person_reads_what_is_wrong_next_to_the_field_fixes_it_and_files(browser, live_server, lang, tmp_path):
+def test_a_person_reads_what_is_wrong_next_to_the_field_fixes_it_and_files(browser, live_server, lang, tmp_path, shoot):
     words = WORDS[lang]
     video = tmp_path / "id.mp4"
     video.write_bytes(b"\x00\x00\x00 ftypmp42 handheld ID video")
@@ -158,7 +174,7 @@ def test_a_person_reads_what_is_wrong_next_to_the_field_fixes_it_and_files(brows
     assert "value_0-error" in page.locator("#value_0").get_attribute("aria-describedby")
     shown = page.locator("main").inner_text()
     assert "/statement" not in shown and "Length must" not in shown and page.locator("#notice").count() == 0
-    page.screenshot(path=str(IMAGES / f"appeal-{words['shot']}-error.png"), full_page=True)
+    shoot(page, f"appeal-{words['shot']}-error.png")
 
     page.get_by_label(words["value"], exact=True).fill(words["phone"])
     page.get_by_label(words["statement"]).fill(words["long"])  # the video was kept: no second upload
@@ -166,7 +182,7 @@ def test_a_person_reads_what_is_wrong_next_to_the_field_fixes_it_and_files(brows
     page.wait_for_selector("#status-token")
     assert words["received"] in page.locator("h1").inner_text()
     appeal, token = page.locator("#appeal-number").inner_text(), page.locator("#status-token").inner_text()
-    page.screenshot(path=str(IMAGES / f"appeal-{words['shot']}-receipt.png"), full_page=True)
+    shoot(page, f"appeal-{words['shot']}-receipt.png")
 
     page.goto(f"{live_server}/appeal/status?lang={lang}")
     page.get_by_label("申诉编号" if lang == "zh-CN" else "Appeal number").fill(appeal)
@@ -175,11 +191,11 @@ def test_a_person_reads_what_is_wrong_next_to_the_field_fixes_it_and_files(brows
     page.wait_for_selector("#appeal-status")
     due = page.locator("#decide-by").inner_text()
     assert ("当天结束前（北京时间）" if lang == "zh-CN" else "end of day (China Standard Time)") in due
-    page.screenshot(path=str(IMAGES / f"appeal-{words['shot']}-status.png"), full_page=True)
+    shoot(page, f"appeal-{words['shot']}-status.png")
     page.close()
 
 
-def test_on_a_phone_nothing_scrolls_sideways(browser, live_server, tmp_path):
+def test_on_a_phone_nothing_scrolls_sideways(browser, live_server, tmp_path, shoot):
     video = tmp_path / "id.mp4"
     video.write_bytes(b"\x00\x00\x00 ftypmp42 handheld ID video")
     context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 740}, is_mobile=True, has_touch=True)
@@ -188,13 +204,13 @@ def test_on_a_phone_nothing_scrolls_sideways(browser, live_server, tmp_path):
     assert scroll_width(page) <= PHONE_WIDTH
     fill_wrongly(page, live_server, "zh-CN", video)  # notes under the fields, the longest form there is
     assert scroll_width(page) <= PHONE_WIDTH
-    page.screenshot(path=str(IMAGES / "appeal-mobile.png"), full_page=True)
+    shoot(page, "appeal-mobile.png")
     page.get_by_label("号码 1", exact=True).fill(UNLISTED)
     page.get_by_label("申诉说明").fill(WORDS["zh-CN"]["long"])
     page.get_by_role("button", name="提交申诉").click()
     page.wait_for_selector("#status-token")  # the status code is long and unbroken: it must wrap
     assert scroll_width(page) <= PHONE_WIDTH
-    page.screenshot(path=str(IMAGES / "appeal-mobile-receipt.png"), full_page=True)
+    shoot(page, "appeal-mobile-receipt.png")
     page.goto(f"{live_server}/appeal/status?lang=en")
     assert scroll_width(page) <= PHONE_WIDTH
     context.close()
