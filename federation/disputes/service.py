@@ -43,6 +43,10 @@ class Deadlines:
     appeal_working_days: int = 15
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
 
+    def __post_init__(self) -> None:
+        if min(self.respond_days, self.decide_days, self.appeal_working_days) < 1:
+            raise ValueError("due-process deadlines are at least one day")  # refused at start-up
+
     @classmethod
     def from_config(cls, config: Any) -> Deadlines:
         return cls(

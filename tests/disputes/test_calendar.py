@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from federation.disputes.calendar import WorkingCalendar
+from federation.disputes.service import Deadlines
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: National Day 2026 (Thu 1 to Wed 7 October) with its make-up Saturday, and New Year's Day 2027.
@@ -98,3 +99,8 @@ def test_bad_settings_fail_at_start_up(settings, message):
 def test_a_deadline_is_at_least_one_working_day():
     with pytest.raises(ValueError, match="at least one"):
         CHINA.add_working_days(datetime(2026, 12, 1, tzinfo=UTC), 0)
+
+
+def test_a_deadline_setting_below_one_day_is_refused_at_start_up():
+    with pytest.raises(ValueError, match="at least one day"):
+        Deadlines(appeal_working_days=0)
