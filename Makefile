@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run test lint vectors bench clean
+.PHONY: install browser run test screenshots lint vectors bench clean
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,13 +14,15 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 
 install: $(STAMP)
 
-# Debian's Chromium for the end-to-end test (Playwright drives it); installed when missing and
-# apt-get can run, otherwise that test is skipped (and fails under CI=true).
+# Debian's Chromium for the end-to-end test (Playwright drives it), and a CJK font so its screenshots
+# of the Chinese pages (docs/images/) show characters, not boxes; installed when missing and apt-get
+# can run, otherwise that test is skipped (and fails under CI=true).
 browser:
-	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	@{ command -v chromium >/dev/null || command -v chromium-browser >/dev/null; } && \
+	  fc-list :lang=zh 2>/dev/null | grep -q . || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	    (apt-get install -y -qq chromium >/dev/null 2>&1 || \
-	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)); } || \
+	    (apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1)); } || \
 	  echo "note: Chromium is not installed; the browser test will be skipped"
 
 # The server, with `federation tick` (deadlines, appeal matching, expiry, webhooks) every minute beside it.
@@ -32,6 +34,10 @@ run: install
 
 test: install browser
 	$(BIN)/python -m pytest
+
+# Retake the appeal pages' screenshots docs/disputes.md shows (docs/images/), after changing the pages.
+screenshots: install browser
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/web/test_browser.py -k sqlite
 
 lint: install
 	$(BIN)/ruff check federation clients tests migrations bench

@@ -62,7 +62,7 @@ class Config:
     #: Identifiers a member may look up per UTC day unless its own quota says otherwise; None: no limit.
     LOOKUP_DAILY_QUOTA: int | None = None
     #: Due process (docs/disputes.md): days a submitter has to answer a dispute before its entry is
-    #: suspended, and days a reviewer has to decide a dispute or appeal after receipt.
+    #: suspended, and days a reviewer has to decide a member's dispute after receipt.
     DISPUTE_RESPONSE_DAYS = 14
     REVIEW_DECISION_DAYS = 30
     #: Days after a dispute or appeal is upheld (or conceded) during which a new listing of the same
@@ -70,6 +70,17 @@ class Config:
     REINSERTION_GUARD_DAYS = 180
     #: Days before its answer deadline that a submitter is reminded (change feed and webhooks).
     DEADLINE_WARNING_DAYS = 3
+    #: Working days a reviewer has to decide a person's appeal, counted on the working-day calendar
+    #: (``disputes/calendar.py``): Monday to Friday in ``CALENDAR_TZ``, minus ``HOLIDAYS``, plus the
+    #: make-up working days ``EXTRA_WORKING_DAYS`` (ISO dates, from the State Council's yearly notice).
+    APPEAL_DECISION_WORKING_DAYS = 15
+    CALENDAR_TZ = "Asia/Shanghai"
+    HOLIDAYS: tuple[str, ...] = ()
+    EXTRA_WORKING_DAYS: tuple[str, ...] = ()
+    #: Who runs this federation, and how the people it lists reach them: named on the public pages
+    #: (with their privacy notice). ``None``: the site's name, and no contact line.
+    OPERATOR_NAME: str | None = None
+    OPERATOR_CONTACT: str | None = None
     #: Public appeals: per client address per hour, per identifier per day, the window in which a
     #: repeat appeal needs new evidence, and how many identifiers one appeal may name.
     APPEAL_RATE_PER_ADDRESS_HOURLY = 5

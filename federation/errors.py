@@ -31,9 +31,16 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger(__name__)
 
 
-def field_error(pointer: str, detail: str, location: str = "json") -> dict[str, str]:
-    """One ``errors`` item of a problem: where (JSON Pointer into ``location``) and what."""
-    return {"location": location, "pointer": pointer, "detail": detail}
+def field_error(pointer: str, detail: str, location: str = "json", *, code: str | None = None) -> dict[str, str]:
+    """One ``errors`` item of a problem: where (JSON Pointer into ``location``) and what.
+
+    ``code``, when given, is a stable machine word for the problem (``phone.invalid``): clients
+    and the public pages explain it in their own words instead of showing ``detail``.
+    """
+    item = {"location": location, "pointer": pointer, "detail": detail}
+    if code:
+        item["code"] = code
+    return item
 
 
 class FederationError(Exception):

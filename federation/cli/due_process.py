@@ -71,8 +71,11 @@ def disputes_group() -> None:
 @disputes_group.command("queue")
 @with_appcontext
 def dispute_queue() -> None:
+    now = utcnow()
     for d in disputes.review_queue(db.session):
-        click.echo(f"{d.ref}  entry {d.entry.ref}  decide by {d.decide_by:%Y-%m-%d}  answer {d.answer or '-'}")
+        click.echo(
+            f"{d.ref}  entry {d.entry.ref}  decide by {d.decide_by:%Y-%m-%d}{_late(d, now)}  answer {d.answer or '-'}"
+        )
 
 
 def _decider(as_member: str | None) -> str:
@@ -121,10 +124,14 @@ def appeals_group() -> None:
 @appeals_group.command("queue")
 @with_appcontext
 def appeal_queue() -> None:
+    now, calendar = utcnow(), current_app.extensions["federation.due_process"].deadlines.calendar
     for a in appeals.review_queue(db.session):
-        click.echo(
-            f"{a.ref}  case {a.case_ref}  {a.state}  decide by {a.decide_by:%Y-%m-%d}  disputes {len(a.disputes)}"
-        )
+        due = f"{calendar.local_date(a.decide_by)} ({calendar.time_zone}){_late(a, now)}"
+        click.echo(f"{a.ref}  case {a.case_ref}  {a.state}  decide by {due}  disputes {len(a.disputes)}")
+
+
+def _late(case, now) -> str:
+    return "  OVERDUE" if disputes.overdue(case, now) else ""
 
 
 @appeals_group.command("decide")

@@ -68,19 +68,40 @@ class FiledAppeal:
     status_token: str
 
 
+def _normalize_each(
+    raw_identifiers: list[tuple[str, str]], default_region: str
+) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
+    """Each identifier normalised, or a field error (with the spec's code) saying what is wrong with it."""
+    normalized, errors = [], []
+    for index, (type_, raw) in enumerate(raw_identifiers):
+        if type_ not in APPEALABLE_TYPES:
+            errors.append(
+                field_error(
+                    f"/identifiers/{index}/type", f"One of: {', '.join(APPEALABLE_TYPES)}.", code="type.unknown"
+                )
+            )
+            continue
+        try:
+            normalized.append((type_, normalize(type_, raw, default_region=default_region)))
+        except InvalidIdentifier as error:
+            errors.append(field_error(f"/identifiers/{index}/value", error.reason, code=error.code))
+    return normalized, errors
+
+
+def identifier_errors(raw_identifiers: list[tuple[str, str]], default_region: str) -> list[dict[str, str]]:
+    """What :func:`file_appeal` would refuse in these identifiers, without filing anything: the page
+    says it together with the form's other problems, so the person corrects everything at once."""
+    return _normalize_each(raw_identifiers, default_region)[1]
+
+
 def _hashed_identifiers(
     raw_identifiers: list[tuple[str, str]], secrets_: IdentifierSecrets, default_region: str
 ) -> list[AppealIdentifier]:
-    errors, hashed = [], []
-    for index, (type_, raw) in enumerate(raw_identifiers):
-        if type_ not in APPEALABLE_TYPES:
-            errors.append(field_error(f"/identifiers/{index}/type", f"One of: {', '.join(APPEALABLE_TYPES)}."))
-            continue
-        try:
-            value = normalize(type_, raw, default_region=default_region)
-        except InvalidIdentifier as error:
-            errors.append(field_error(f"/identifiers/{index}/value", error.reason))
-            continue
+    normalized, errors = _normalize_each(raw_identifiers, default_region)
+    if errors:
+        raise ValidationFailed("Some identifiers are not valid; see errors.", errors=errors)
+    hashed = []
+    for type_, value in normalized:
         stored = [
             secrets_.stored_hash(key_id, type_, hash_normalized(type_, value, salt)).hex()
             for key_id, salt in sorted(secrets_.salts.items())
@@ -88,8 +109,6 @@ def _hashed_identifiers(
         hashed.append(
             AppealIdentifier(type=type_, tag=secrets_.keyed_tag(f"appeal\0{type_}", value), stored_hashes=stored)
         )
-    if errors:
-        raise ValidationFailed("Some identifiers are not valid; see errors.", errors=errors)
     return hashed
 
 
@@ -117,7 +136,8 @@ def file_appeal(
     """
     if not 1 <= len(identifiers) <= limits.max_identifiers:
         raise ValidationFailed(
-            "Name 1 to 5 identifiers.", errors=[field_error("/identifiers", f"1 to {limits.max_identifiers} items.")]
+            "Name 1 to 5 identifiers.",
+            errors=[field_error("/identifiers", f"1 to {limits.max_identifiers} items.", code="identifiers.count")],
         )
     hashed = _hashed_identifiers(identifiers, identifier_secrets, default_region)
     del identifiers  # the raw values go no further than this function
@@ -144,7 +164,7 @@ def file_appeal(
         language=language,
         created_at=now,
         updated_at=now,
-        decide_by=now + timedelta(days=deadlines.decide_days),
+        decide_by=deadlines.appeal_decide_by(now),
         identifiers=hashed,
     )
     token = issue(appeal, identifier_secrets)

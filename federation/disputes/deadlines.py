@@ -6,8 +6,10 @@ Due process that waits for someone to act must not wait forever:
   change addressed to it (``dispute_deadline_near``);
 * a submitter that does not answer a dispute in time loses the entry's effect:
   it is suspended (still shown, never counted) until a reviewer decides;
-* a review not decided in time suspends the entry the same way: the
-  federation's own delay must not count against the listed person;
+* a case not decided by its decision deadline suspends the entry the same
+  way, whether it waits for a reviewer or still for the submitter's answer
+  (an appeal's working-day deadline can come first): the federation's own
+  delay must not count against the listed person;
 * disputes of entries that ended another way (retracted, expired) are closed
   as moot;
 * appeals received since the last tick are matched (``appeals.match_received``).
@@ -58,7 +60,7 @@ def apply_deadlines(
     overdue = list(
         session.scalars(
             select(Dispute)
-            .where(Dispute.state == "awaiting_review", Dispute.decide_by <= now, Dispute.suspended_entry_at.is_(None))
+            .where(Dispute.state != "closed", Dispute.decide_by <= now, Dispute.suspended_entry_at.is_(None))
             .order_by(Dispute.id)
         )
     )

@@ -45,12 +45,18 @@ def store_upload(stream: BinaryIO, folder: Path, *, max_bytes: int, pointer: str
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
-            raise ValidationFailed("An uploaded file is empty.", errors=[field_error(pointer, "The file is empty.")])
+            raise ValidationFailed(
+                "An uploaded file is empty.", errors=[field_error(pointer, "The file is empty.", code="file.empty")]
+            )
         sha256 = digest.hexdigest()
         if declared and declared != sha256:
             raise ValidationFailed(
                 "An uploaded file does not match its declared SHA-256.",
-                errors=[field_error(pointer, f"The file's SHA-256 is {sha256}, not the one declared.")],
+                errors=[
+                    field_error(
+                        pointer, f"The file's SHA-256 is {sha256}, not the one declared.", code="file.digest_mismatch"
+                    )
+                ],
             )
         os.replace(temp_name, folder / sha256)
         return StoredFile(sha256, size)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from ..entries.models import Entry
 from ..entries.service import ENDED_STATES, end_listing, withdraw
 from ..errors import Conflict, Forbidden, NotFound
 from ..events.service import record
+from .calendar import WorkingCalendar
 from .fairness import answer_pending, check_may_decide
 from .models import Appeal, Dispute
 from .reinsertion import guard_overturned
@@ -31,12 +32,24 @@ ROLES = ("submitter", "filer")
 
 @dataclass(frozen=True, slots=True)
 class Deadlines:
-    """How long each side has (``FEDERATION_DISPUTE_RESPONSE_DAYS``, ``..._REVIEW_DECISION_DAYS``), and
-    how long before its answer deadline a submitter is reminded (``FEDERATION_DEADLINE_WARNING_DAYS``)."""
+    """How long each side has.
+
+    The submitter answers within ``respond_days`` calendar days (``FEDERATION_DISPUTE_RESPONSE_DAYS``)
+    and is reminded ``warning_days`` before that (``FEDERATION_DEADLINE_WARNING_DAYS``); a reviewer
+    decides a member's dispute within ``decide_days`` (``..._REVIEW_DECISION_DAYS``) and a person's
+    appeal within ``appeal_working_days`` working days on ``calendar``
+    (``FEDERATION_APPEAL_DECISION_WORKING_DAYS``: the 15 working days of China's 2019 app rules).
+    """
 
     respond_days: int = 14
     decide_days: int = 30
     warning_days: int = 3
+    appeal_working_days: int = 15
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+
+    def __post_init__(self) -> None:
+        if min(self.respond_days, self.decide_days, self.appeal_working_days) < 1:
+            raise ValueError("due-process deadlines are at least one day")  # refused at start-up
 
     @classmethod
     def from_config(cls, config: Any) -> Deadlines:
@@ -44,7 +57,19 @@ class Deadlines:
             int(config["DISPUTE_RESPONSE_DAYS"]),
             int(config["REVIEW_DECISION_DAYS"]),
             warning_days=int(config["DEADLINE_WARNING_DAYS"]),
+            appeal_working_days=int(config["APPEAL_DECISION_WORKING_DAYS"]),
+            calendar=WorkingCalendar.from_settings(
+                config["CALENDAR_TZ"], config["HOLIDAYS"], config["EXTRA_WORKING_DAYS"]
+            ),
         )
+
+    def appeal_decide_by(self, received: datetime) -> datetime:
+        return self.calendar.add_working_days(received, self.appeal_working_days)
+
+
+def overdue(case: Dispute | Appeal, now: datetime) -> bool:
+    """Undecided past its decision deadline: reviewers see it flagged, and its entry does not count."""
+    return case.decided_at is None and case.decide_by <= now
 
 
 def new_ref(prefix: str) -> str:
@@ -70,7 +95,10 @@ def open_case(
     appeal: Appeal | None = None,
     actor: str,
 ) -> Dispute:
-    """Open a dispute of ``entry``: the entry shows as disputed and weighs less until it closes."""
+    """Open a dispute of ``entry``: the entry shows as disputed and weighs less until it closes.
+
+    A dispute an appeal opens shares the appeal's decision deadline: the person was promised one date.
+    """
     dispute = Dispute(
         ref=new_ref("D"),
         entry=entry,
@@ -80,7 +108,7 @@ def open_case(
         evidence=evidence,
         state="awaiting_answer",
         respond_by=now + timedelta(days=deadlines.respond_days),
-        decide_by=now + timedelta(days=deadlines.decide_days),
+        decide_by=appeal.decide_by if appeal is not None else now + timedelta(days=deadlines.decide_days),
         created_at=now,
         updated_at=now,
     )

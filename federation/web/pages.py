@@ -3,7 +3,8 @@
 The handlers read the form into the same dictionary the JSON API takes, load
 it with the same schema and call the same service (``api.appeals``), so the
 page and the API cannot drift apart. Uploaded files are stored and checked by
-``disputes.evidence_files`` before anything is filed.
+``disputes.evidence_files`` before anything is filed. What goes wrong is said
+in the person's words (``problems.py``), never as the API's problem details.
 """
 
 from __future__ import annotations
@@ -12,17 +13,21 @@ import secrets
 from typing import Any
 
 import marshmallow as ma
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 from flask_wtf.csrf import validate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import ValidationError as CSRFError
 
 from ..api.appeals import file_appeal_from, request_status_code
 from ..api.disputes import due_process
-from ..api.schemas.disputes import AppealSchema
+from ..api.schemas.disputes import CONTACT_LENGTH, STATEMENT_LENGTH, AppealSchema
+from ..database import utcnow
 from ..disputes import appeals
+from ..disputes.service import overdue
 from ..errors import FederationError, flatten_messages
 from ..extensions import db
-from .i18n import DEFAULT, LANGUAGES, translate
+from .i18n import DEFAULT, LANGUAGES, format_date, format_time, translate, zone_name
+from .problems import Notice, Problems, Situation, field_notes, notice, refusal
 
 blp = Blueprint("web", __name__, template_folder="templates")
 
@@ -32,60 +37,134 @@ ROWS = 3
 
 @blp.before_request
 def _language() -> None:
-    wanted = request.values.get("lang")
+    wanted = request.args.get("lang")
     g.language = wanted if wanted in LANGUAGES else DEFAULT
 
 
 @blp.app_context_processor
 def _words() -> dict[str, Any]:
-    def t(key: str) -> str:
-        return translate(key, g.get("language", DEFAULT))
+    language = g.get("language", DEFAULT)
 
-    other = "en" if g.get("language", DEFAULT) == "zh-CN" else "zh-CN"
-    return {"t": t, "language": g.get("language", DEFAULT), "other_language": other, "types": TYPES}
+    def t(key: str, **params: Any) -> str:
+        return translate(key, language, **params)
+
+    config = current_app.config
+    contact = config.get("OPERATOR_CONTACT")
+    href = f"mailto:{contact}" if contact and "@" in contact and " " not in contact else None
+    if contact and contact.startswith(("https://", "http://")):
+        href = contact
+    return {
+        "t": t,
+        "language": language,
+        "other_language": "en" if language == "zh-CN" else "zh-CN",
+        "operator_name": config.get("OPERATOR_NAME") or t("site"),
+        "operator_contact": contact,
+        "operator_href": href,
+    }
 
 
-def _form_page(errors: list[str], status: int = 200):
+def _situation() -> Situation:
+    settings = due_process()
+    return Situation(
+        now=utcnow(),
+        calendar=settings.deadlines.calendar,
+        repeat_days=settings.limits.repeat_days,
+        upload_max_bytes=settings.upload_max_bytes,
+        max_body_bytes=current_app.config["MAX_BODY_BYTES"],
+        statement_length=STATEMENT_LENGTH,
+        contact_length=CONTACT_LENGTH,
+    )
+
+
+def _deadline(instant) -> str:
+    """A deadline as the person reads it: the local working day, in their language and zone."""
+    calendar = due_process().deadlines.calendar
+    return translate(
+        "decide_by_value",
+        g.language,
+        date=format_date(calendar.local_date(instant), g.language),
+        zone=zone_name(calendar.time_zone, g.language),
+    )
+
+
+def _local_time(instant) -> str:
+    calendar = due_process().deadlines.calendar
+    moment = format_time(instant.astimezone(calendar.zone), g.language)
+    return translate("local_time", g.language, time=moment, zone=zone_name(calendar.time_zone, g.language))
+
+
+def _form_page(problems: Problems, status: int = 200, *, form: Any = None, kept_video: str | None = None):
     """The form keeps its nonce across corrections: nothing was filed, and a resubmission of the
     same form after a lost answer must find the appeal it filed (the API's ``Idempotency-Key``)."""
-    nonce = request.form.get("nonce") or secrets.token_urlsafe(18)
-    return render_template("appeal_form.html", errors=errors, form=request.form, rows=ROWS, nonce=nonce), status
+    settings = due_process()
+    form = request.form if form is None else form
+    return render_template(
+        "appeal_form.html",
+        form=form,
+        nonce=form.get("nonce") or secrets.token_urlsafe(18),
+        problems=problems,
+        notice=problems.notice,
+        rows=ROWS,
+        types=TYPES,
+        kept_video=kept_video,
+        statement_length=STATEMENT_LENGTH,
+        upload_mb=settings.upload_max_bytes // (1024 * 1024),
+        deadlines=settings.deadlines,
+    ), status
 
 
 @blp.get("/appeal")
 def appeal_form():
-    return _form_page([])
+    return _form_page(Problems())
 
 
 @blp.post("/appeal")
 def file_appeal():
+    situation = _situation()
     try:
-        validate_csrf(request.form.get("csrf_token"))
-        body = _body_from_form()
-        nonce = request.form.get("nonce", "")[:128] or None
+        form = request.form
+    except RequestEntityTooLarge:
+        return _form_page(Problems(notice=notice("too_large", situation, g.language)), 413, form={})
+    body: dict[str, Any] = {}
+    rows = [n for n in range(ROWS) if form.get(f"value_{n}", "").strip()]
+    try:
+        validate_csrf(form.get("csrf_token"))
+        body = _body_from_form(rows)
+        nonce = form.get("nonce", "")[:128] or None
         filed = file_appeal_from(AppealSchema().load(body), request.remote_addr or "", nonce)
     except CSRFError:
-        return _form_page([translate("csrf", g.language)], 400)
+        return _form_page(Problems(notice=notice("csrf", situation, g.language)), 400)
     except ma.ValidationError as error:
-        return _form_page([f"{e['pointer']}: {e['detail']}" for e in flatten_messages({"form": error.messages})], 422)
+        raw = [(item["type"], item["value"]) for item in body["identifiers"]]
+        errors = flatten_messages({"form": error.messages}) + appeals.identifier_errors(
+            raw, current_app.config["DEFAULT_REGION"]
+        )
+        return _form_page(_notes(errors, rows, situation), 422, kept_video=_video_of(body))
     except FederationError as error:
         db.session.rollback()
-        details = [f"{e['pointer']}: {e['detail']}" for e in error.errors or []]
-        return _form_page([error.detail or error.code, *details], error.status)
+        if error.status == 422:
+            return _form_page(_notes(error.errors or [], rows, situation), 422, kept_video=_video_of(body))
+        return _form_page(refusal(error.status, error.code, error.headers, situation, g.language), error.status)
     finally:
         for upload in request.files.values():  # spooled to disk when large: close now, not at collection
             upload.close()
-    return render_template("appeal_receipt.html", appeal=filed.appeal.ref, token=filed.status_token), 202
+    receipt = {"appeal": filed.appeal.ref, "token": filed.status_token, "decide_by": _deadline(filed.appeal.decide_by)}
+    return render_template("appeal_receipt.html", receipt=receipt, deadlines=due_process().deadlines), 202
 
 
-def _body_from_form() -> dict[str, Any]:
-    """The JSON API's body, from the form fields and uploaded files."""
+def _notes(errors: list[dict[str, Any]], rows: list[int], situation: Situation) -> Problems:
+    return field_notes(errors, rows=rows, form=request.form, situation=situation, language=g.language)
+
+
+def _video_of(body: dict[str, Any]) -> str | None:
+    """The digest of an ID video stored with a failed attempt: the person need not upload it again."""
+    return next((item["sha256"] for item in body.get("evidence", []) if item["kind"] == "id_video"), None)
+
+
+def _body_from_form(rows: list[int]) -> dict[str, Any]:
+    """The JSON API's body, from the form fields (the filled-in ``rows``) and uploaded files."""
     form, files = request.form, request.files
-    identifiers = [
-        {"type": form.get(f"type_{n}", ""), "value": form.get(f"value_{n}", "").strip()}
-        for n in range(ROWS)
-        if form.get(f"value_{n}", "").strip()
-    ]
+    identifiers = [{"type": form.get(f"type_{n}", ""), "value": form.get(f"value_{n}", "").strip()} for n in rows]
     settings = due_process()
     evidence = []
     video, declared = files.get("id_video_file"), form.get("id_video_sha256", "").strip().lower() or None
@@ -107,9 +186,24 @@ def _body_from_form() -> dict[str, Any]:
     }
 
 
+def _status_page(appeal=None, notice_: Notice | None = None, status: int = 200):
+    shown = None
+    if appeal is not None:
+        shown = {
+            "ref": appeal.ref,
+            "state": appeal.state,
+            "received_at": _local_time(appeal.created_at),
+            "decide_by": _deadline(appeal.decide_by),
+            "overdue": overdue(appeal, utcnow()),
+            "decided_at": appeal.decided_at and _local_time(appeal.decided_at),
+            "reason": appeal.decision_reason,
+        }
+    return render_template("appeal_status.html", appeal=shown, notice=notice_), status
+
+
 @blp.get("/appeal/status")
 def status_form():
-    return render_template("appeal_status.html", appeal=None, errors=[])
+    return _status_page()
 
 
 @blp.post("/appeal/status")
@@ -117,37 +211,42 @@ def status():
     try:
         validate_csrf(request.form.get("csrf_token"))
     except CSRFError:
-        return render_template("appeal_status.html", appeal=None, errors=[translate("csrf", g.language)]), 400
+        return _status_page(notice_=notice("csrf", _situation(), g.language), status=400)
     try:
         found = appeals.appeal_for_token(
-            db.session, request.form.get("appeal", "").strip(), request.form.get("token", "")
+            db.session, request.form.get("appeal", "").strip(), request.form.get("token", "").strip()
         )
     except FederationError:
-        return render_template("appeal_status.html", appeal=None, errors=[translate("not_found", g.language)]), 404
-    return render_template("appeal_status.html", appeal=found, errors=[])
+        missing = Notice(translate("not_found_title", g.language), translate("not_found", g.language))
+        return _status_page(notice_=missing, status=404)
+    return _status_page(found)
 
 
 @blp.get("/appeal/resend")
 def resend_form():
-    return render_template("appeal_resend.html", sent=False, errors=[], form={})
+    return _resend_page()
 
 
 @blp.post("/appeal/resend")
 def resend():
     """A new status code to the appeal's contact; the page says the same whether or not one was sent."""
     ref, contact = request.form.get("appeal", "").strip(), request.form.get("contact", "").strip()
+    situation = _situation()
     try:
         validate_csrf(request.form.get("csrf_token"))
         if not ref or not 3 <= len(contact) <= 200:
-            return _resend_page([translate("resend_invalid", g.language)], 422)
+            invalid = Notice(translate("resend_title", g.language), translate("resend_invalid", g.language))
+            return _resend_page(invalid, 422)
         request_status_code(ref, contact, request.remote_addr or "")
     except CSRFError:
-        return _resend_page([translate("csrf", g.language)], 400)
+        return _resend_page(notice("csrf", situation, g.language), 400)
     except FederationError as error:  # the rate limits: the only refusal, the same for any appeal number
         db.session.rollback()
-        return _resend_page([translate("resend_limited", g.language)], error.status)
-    return render_template("appeal_resend.html", sent=True, errors=[], form={}), 202
+        return _resend_page(
+            refusal(error.status, error.code, error.headers, situation, g.language).notice, error.status
+        )
+    return render_template("appeal_resend.html", sent=True, form={}), 202
 
 
-def _resend_page(errors: list[str], status: int):
-    return render_template("appeal_resend.html", sent=False, errors=errors, form=request.form), status
+def _resend_page(notice_: Notice | None = None, status: int = 200):
+    return render_template("appeal_resend.html", sent=False, notice=notice_, form=request.form), status

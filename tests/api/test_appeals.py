@@ -7,17 +7,21 @@ import io
 import itertools
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, text
 
+from federation.disputes.calendar import WorkingCalendar
 from tests.api.test_disputes import tick
 from tests.api.test_lookups import list_entry, lookup, query
 from tests.api.test_oauth import problem
 
 LISTED, UNLISTED = "13800138000", "13700137000"
 CONTACT = "appellant@example.cn"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 _addresses = (f"203.0.113.{n}" for n in itertools.count(1))
 
 
@@ -210,10 +214,56 @@ def test_invalid_identifiers_are_refused_without_echoing_them(client, listed):
     assert problem(file(client, no_video), 422)["errors"][0]["pointer"] == "/evidence"
 
 
-def test_appeal_deadline_for_the_reviewer_is_thirty_days(client, listed):
+def weekdays_between(first: date, last: date) -> int:
+    """Mondays to Fridays after ``first`` up to ``last``: the calendar, counted independently."""
+    return sum((first + timedelta(days=n)).weekday() < 5 for n in range(1, (last - first).days + 1))
+
+
+def test_an_appeal_is_decided_within_fifteen_working_days_ending_in_shanghai(client, listed):
+    filed_on = datetime.now(SHANGHAI).date()
     receipt = file(client, appeal_body(UNLISTED)).get_json()
+    shown = status(client, receipt).get_json()
+    decide_by = datetime.fromisoformat(shown["decide_by"]).astimezone(SHANGHAI)
+    assert shown["time_zone"] == "Asia/Shanghai" and shown["decide_by_date"] == decide_by.date().isoformat()
+    assert decide_by.time() == time(23, 59, 59) and decide_by.weekday() < 5
+    assert weekdays_between(filed_on, decide_by.date()) == 15
+
+
+def test_configured_holidays_move_the_appeal_deadline(client, app, listed, monkeypatch):
+    settings = app.extensions["federation.due_process"]
+    today = datetime.now(SHANGHAI).date()
+    holidays = [today + timedelta(days=n) for n in range(1, 15) if (today + timedelta(days=n)).weekday() < 5][:5]
+    calendar = WorkingCalendar.from_settings("Asia/Shanghai", [d.isoformat() for d in holidays], [])
+    deadlines = replace(settings.deadlines, calendar=calendar)
+    monkeypatch.setitem(app.extensions, "federation.due_process", replace(settings, deadlines=deadlines))
+    receipt = file(client, appeal_body(UNLISTED)).get_json()
+    due = date.fromisoformat(status(client, receipt).get_json()["decide_by_date"])
+    assert weekdays_between(today, due) == 15 + 5
+
+
+def test_an_overdue_appeal_is_flagged_and_never_counts_against_the_person(client, app, listed, cli, monkeypatch):
+    """Even before the submitter had to answer: a 1-working-day deadline comes before the 14 days."""
+    settings = app.extensions["federation.due_process"]
+    short = replace(settings, deadlines=replace(settings.deadlines, appeal_working_days=1))
+    monkeypatch.setitem(app.extensions, "federation.due_process", short)
+    receipt = file(client, appeal_body(LISTED)).get_json()
+    tick(datetime.now(UTC))
+    queue = client.get("/v1/review/appeals", headers=listed["fed-review"]).get_json()["appeals"]
+    assert [a["overdue"] for a in queue] == [False] and "OVERDUE" not in cli("appeals", "queue")
+    (case,) = queue[0]["disputes"]
     decide_by = datetime.fromisoformat(status(client, receipt).get_json()["decide_by"])
-    assert timedelta(days=29, hours=23) < decide_by - datetime.now(UTC) <= timedelta(days=30)
+    assert tick(decide_by - timedelta(seconds=1)).review_overdue == 0
+    assert tick(decide_by + timedelta(seconds=1)).review_overdue == 1
+    matched = lookup(client, listed["risk-c"], query(app, LISTED)).get_json()["identifiers"][0]
+    assert matched["matches"][0]["state"] == "suspended" and matched["confidence"] == 0.0
+    monkeypatch.setattr("federation.api.schemas.disputes.utcnow", lambda: decide_by + timedelta(seconds=1))
+    monkeypatch.setattr("federation.cli.due_process.utcnow", lambda: decide_by + timedelta(seconds=1))
+    queue = client.get("/v1/review/appeals", headers=listed["fed-review"]).get_json()["appeals"]
+    assert [a["overdue"] for a in queue] == [True]
+    assert f"{receipt['appeal']}  under_review  decide by" in cli("appeals", "queue")
+    assert "OVERDUE" in cli("appeals", "queue")
+    shown = client.get(f"/v1/disputes/{case}", headers=listed["fed-review"]).get_json()
+    assert shown["overdue"] and shown["decide_by"] == status(client, receipt).get_json()["decide_by"]
 
 
 def test_evidence_files_can_be_uploaded_with_the_appeal_and_must_match_a_declared_digest(client, app, listed):

@@ -195,16 +195,24 @@ def test_no_answer_in_time_suspends_the_entry_until_a_reviewer_decides(client, a
     assert tags[-2:] == ["entry:suspended", "entry:reinstated"]
 
 
-def test_a_review_not_decided_in_time_suspends_the_entry(client, app, parties, entry):
+def test_a_review_not_decided_in_time_suspends_the_entry_and_is_flagged(client, app, parties, entry, cli, monkeypatch):
     ref = filed(client, parties, entry)["ref"]
     client.post(
         f"/v1/disputes/{ref}/answer", json={"answer": "uphold", "evidence": [digest("p")]}, headers=parties["shop-a"]
     )
     assert tick(datetime.now(UTC) + timedelta(days=29)).review_overdue == 0
+    queue = client.get("/v1/disputes?role=reviewer", headers=parties["fed-review"]).get_json()["disputes"]
+    assert [d["overdue"] for d in queue] == [False]
     assert tick(datetime.now(UTC) + timedelta(days=30, minutes=1)).review_overdue == 1
     assert match_state(client, app, parties)[0] == "suspended"
     tags = [e.tag for e in history(_db.session, f"dispute:{ref}")]
     assert "dispute:review_overdue" in tags
+    later = datetime.now(UTC) + timedelta(days=30, minutes=1)
+    monkeypatch.setattr("federation.api.schemas.disputes.utcnow", lambda: later)
+    monkeypatch.setattr("federation.cli.due_process.utcnow", lambda: later)
+    queue = client.get("/v1/disputes?role=reviewer", headers=parties["fed-review"]).get_json()["disputes"]
+    assert [d["overdue"] for d in queue] == [True] and "OVERDUE" in cli("disputes", "queue")
+    assert "overdue" not in client.get(f"/v1/disputes/{ref}", headers=parties["shop-a"]).get_json()
 
 
 def test_a_dispute_of_an_entry_retracted_meanwhile_closes_as_moot(client, app, parties, entry):

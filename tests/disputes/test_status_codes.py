@@ -9,10 +9,10 @@ import pytest
 from federation.disputes.cases import by_case
 from federation.disputes.models import Appeal
 from federation.disputes.status_codes import current, idempotency_tag, issue, token_hash
-from federation.identifiers.secrets import IdentifierSecrets
+from federation.identifiers.secrets import IdentifierSecrets, SaltTable
 
-SECRETS = IdentifierSecrets("k1", {"k1": b"s" * 32}, b"p" * 32)
-OTHER_PEPPER = IdentifierSecrets("k1", {"k1": b"s" * 32}, b"q" * 32)
+SECRETS = IdentifierSecrets(SaltTable("k1", {"k1": b"s" * 32}), b"p" * 32)
+OTHER_PEPPER = IdentifierSecrets(SaltTable("k1", {"k1": b"s" * 32}), b"q" * 32)
 SAID = {"statement": "not me", "contact": "me@example.cn", "language": "en", "evidence": [{"sha256": "a" * 64}]}
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 

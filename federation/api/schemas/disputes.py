@@ -5,13 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 
+from ...database import utcnow
 from ...disputes.appeals import APPEALABLE_TYPES, DECISIONS
+from ...disputes.calendar import WorkingCalendar
 from ...disputes.models import ANSWERS, DECIDER_ROLES
+from ...disputes.service import overdue as is_overdue
 from ...entries.models import EVIDENCE_KINDS
 from ...identifiers import HASH_PATTERN
 
 LANGUAGES = ("zh-CN", "en")
+#: Bounds of an appeal's free-text fields; the public pages quote them to the person.
+STATEMENT_LENGTH = (20, 4000)
+CONTACT_LENGTH = (3, 200)
 
 
 class DigestSchema(ma.Schema):
@@ -99,6 +106,7 @@ class ReviewerDisputeSchema(DisputeSchema):
     filed_by = ma.fields.String(allow_none=True)
     submitted_by = ma.fields.Function(lambda d: d.entry.member_id)
     appeal = ma.fields.Function(lambda d: d.appeal.ref if d.appeal else None)
+    overdue = ma.fields.Function(lambda d: is_overdue(d, utcnow()))
 
 
 class RawIdentifierSchema(ma.Schema):
@@ -110,8 +118,8 @@ class AppealSchema(ma.Schema):
     identifiers = ma.fields.List(
         ma.fields.Nested(RawIdentifierSchema), required=True, validate=ma.validate.Length(min=1, max=5)
     )
-    statement = ma.fields.String(required=True, validate=ma.validate.Length(min=20, max=4000))
-    contact = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=200))
+    statement = ma.fields.String(required=True, validate=ma.validate.Length(*STATEMENT_LENGTH))
+    contact = ma.fields.String(required=True, validate=ma.validate.Length(*CONTACT_LENGTH))
     evidence = _evidence(required=True)
     language = ma.fields.String(load_default="zh-CN", validate=ma.validate.OneOf(LANGUAGES))
 
@@ -134,13 +142,21 @@ class AppealStatusSchema(ma.Schema):
     state = ma.fields.String()
     received_at = ma.fields.AwareDateTime(attribute="created_at")
     decide_by = ma.fields.AwareDateTime()
+    #: The working day ``decide_by`` ends, in the calendar's zone (``FEDERATION_CALENDAR_TZ``).
+    decide_by_date = ma.fields.Function(lambda a: _calendar().local_date(a.decide_by).isoformat())
+    time_zone = ma.fields.Function(lambda a: _calendar().time_zone)
     decided_at = ma.fields.AwareDateTime(allow_none=True)
     decision_reason = ma.fields.String(allow_none=True)
+
+
+def _calendar() -> WorkingCalendar:
+    return current_app.extensions["federation.due_process"].deadlines.calendar
 
 
 class ReviewerAppealSchema(AppealStatusSchema):
     #: The case it belongs to (``disputes/cases.py``): the ref of the case's first appeal. Never shown to appellants.
     case = ma.fields.String(attribute="case_ref")
+    overdue = ma.fields.Function(lambda a: is_overdue(a, utcnow()))
     statement = ma.fields.String()
     evidence = ma.fields.List(ma.fields.Dict())
     language = ma.fields.String()
