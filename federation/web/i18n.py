@@ -304,9 +304,11 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Request received. If the appeal number and the contact match, a new status code reaches that "
         "contact within minutes.",
     },
-    "resend_limited": {
-        "zh-CN": "请求过于频繁，请稍后（最多 24 小时后）再试。",
-        "en": "Too many requests; please try again later (at most 24 hours).",
+    "notice.resend_rate.title": {"zh-CN": "请求过于频繁", "en": "Too many requests"},
+    "notice.resend_rate": {
+        "zh-CN": "短时间内从同一网络或为同一申诉编号请求了太多次新查询码。请在 {time}（{zone}）之后再试。",
+        "en": "Too many requests for a new status code came from this network or for this appeal number "
+        "recently. Please try again after {time} ({zone}).",
     },
     "resend_invalid": {
         "zh-CN": "请填写申诉编号，以及 3 到 200 个字的联系方式。",

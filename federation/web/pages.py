@@ -242,9 +242,8 @@ def resend():
         return _resend_page(notice("csrf", situation, g.language), 400)
     except FederationError as error:  # the rate limits: the only refusal, the same for any appeal number
         db.session.rollback()
-        return _resend_page(
-            refusal(error.status, error.code, error.headers, situation, g.language).notice, error.status
-        )
+        retry_after = int(error.headers.get("Retry-After", 3600))
+        return _resend_page(notice("resend_rate", situation, g.language, retry_after=retry_after), error.status)
     return render_template("appeal_resend.html", sent=True, form={}), 202
 
 
