@@ -102,6 +102,7 @@ def _entries(count: int, secrets, salt: bytes, key_id: str, now: datetime) -> No
                     "human_reviewer": "bench-rev",
                     "reviewed_at": occurred,
                     "created_at": occurred,
+                    "listed_at": occurred,
                     "updated_at": occurred,
                 }
             )

@@ -98,7 +98,7 @@ def hold_if_guarded(
         return None
     seen = {digest for guard in guards for digest in guard.seen_evidence}
     certification = submission.certification
-    entry.state = "held"
+    entry.state, entry.listed_at = "held", None
     return EntryHold(
         entry=entry,
         cause="reinsertion",

@@ -88,7 +88,7 @@ def decide_hold(
     hold.state = "approved" if decision == "approve" else "rejected"
     hold.decided_by, hold.decision_reason, hold.decided_at = reviewer, reason, now
     if decision == "approve":
-        entry.state, entry.updated_at = "active", now
+        entry.state, entry.listed_at, entry.updated_at = "active", now, now
     else:
         end_listing(entry, "rejected", reason=REJECTED_REASON, now=now)
     record(

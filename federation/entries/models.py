@@ -77,6 +77,9 @@ class Entry(Base):
     human_reviewer: Mapped[str] = mapped_column(String(64))
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: When the federation published it: at submission, or when a reviewer approved its hold (NULL
+    #: while held). Members read it as ``reported_at``; the ladder's freeze counts from it.
+    listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)

@@ -150,6 +150,7 @@ def _new_entry(
         human_reviewer=review.human_reviewer,
         reviewed_at=review.reviewed_at,
         created_at=now,
+        listed_at=now,
         updated_at=now,
         identifiers=[
             EntryIdentifier(

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 
 _COLUMNS = (
     "SELECT ei.stored_hash, e.id, e.ref, e.member_id, e.category, e.tier, e.state, e.open_disputes, "
-    "e.amount, e.currency, e.occurred_at, e.created_at, e.expires_at, m.trust_weight "
+    "e.amount, e.currency, e.occurred_at, e.listed_at, e.expires_at, m.trust_weight "
 )
 _JOINS = "JOIN entries e ON e.id = ei.entry_id JOIN members m ON m.id = e.member_id"
 
@@ -57,7 +57,7 @@ class MatchRow(NamedTuple):
     amount: Decimal | None
     currency: str | None
     occurred_at: datetime
-    created_at: datetime
+    listed_at: datetime
     expires_at: datetime
     trust_weight: float
 

@@ -177,7 +177,7 @@ def _candidates(rows_with_types: dict[int, tuple[Any, set[str]]]) -> list[Candid
 
 def _strikes(rows: list[Any], scored: Scored, ladder: Ladder) -> list[Strike]:
     return [
-        Strike(entry_id=row.id, tier=row.tier, amount=row.amount, currency=row.currency, listed_at=row.created_at)
+        Strike(entry_id=row.id, tier=row.tier, amount=row.amount, currency=row.currency, listed_at=row.listed_at)
         for row in rows
         if row.state == "active" and row.open_disputes == 0 and scored.strengths[row.id] >= ladder.strike_threshold
     ]
@@ -203,7 +203,7 @@ def _identifier_result(index: int, item: QueryItem, rows: list[Any], context: Lo
     result: dict[str, Any] = {"index": index, "type": item.type, "subject": item.subject}
     scored = score(context.model, _candidates({row.id: (row, {item.type}) for row in rows}), now)
     recommendation = recommend(context.ladder, _strikes(rows, scored, context.ladder), scored.confidence, now)
-    reported = [row.created_at for row in rows]
+    reported = [row.listed_at for row in rows]
     return {
         **result,
         "matched": True,
@@ -218,7 +218,7 @@ def _identifier_result(index: int, item: QueryItem, rows: list[Any], context: Lo
                 "tier": row.tier,
                 "state": _state(row),
                 "occurred_at": row.occurred_at,
-                "reported_at": row.created_at,
+                "reported_at": row.listed_at,
                 "weight": round(scored.strengths[row.id], 6),
             }
             for row in sorted(rows, key=lambda r: scored.strengths[r.id], reverse=True)

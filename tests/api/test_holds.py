@@ -170,6 +170,27 @@ def test_a_reviewer_approves_a_certified_relisting_with_new_evidence_and_only_th
     assert client.get("/v1/review/holds", headers=parties["fed-review"]).get_json()["holds"] == []
 
 
+def test_an_approved_relisting_is_listed_and_frozen_from_its_approval(client, app, parties, overturned, db):
+    """The freeze is the sanction for a published confirmation: a hold's review time must not eat it."""
+    from federation.entries.models import Entry
+
+    held = relist(client, app, parties["shop-b"], "b1")
+    assert held["listed_at"] is None
+    submitted = datetime.now(UTC) - timedelta(days=20)
+    db.session.execute(Entry.__table__.update().where(Entry.ref == held["ref"]).values(created_at=submitted))
+    db.session.commit()
+    assert decide_hold(client, parties, held["ref"], "approve").status_code == 200
+    mine = client.get(f"/v1/entries/{held['ref']}", headers=parties["shop-b"]).get_json()
+    approved_at = datetime.fromisoformat(mine["listed_at"])
+    assert abs(approved_at - datetime.now(UTC)) < timedelta(minutes=1)
+    ids = [{**item, "subject": "c"} for item in query(app, PHONE)]
+    body = lookup(client, parties["risk-c"], ids).get_json()
+    assert datetime.fromisoformat(body["identifiers"][0]["matches"][0]["reported_at"]) == approved_at
+    action = body["subjects"][0]["recommended_action"]
+    assert action["action"] == "warn_and_freeze"
+    assert datetime.fromisoformat(action["freeze_until"]) == approved_at + timedelta(days=15)
+
+
 def test_a_relisting_without_new_evidence_or_certification_can_only_be_rejected(client, app, parties, overturned):
     held = relist(client, app, parties["shop-b"], "b1", certify=False, old_evidence=True)
     assert hold_case(client, parties, held["ref"])["missing"] == ["new_evidence", "certification"]

@@ -95,7 +95,7 @@ def test_the_freeze_ends_fifteen_days_after_the_listing(client, app, db, reporte
 
     ref = list_entry(client, app, reporters["shop-a"], "a1")
     listed = datetime.now(UTC) - timedelta(days=16)
-    db.session.execute(Entry.__table__.update().where(Entry.ref == ref).values(created_at=listed))
+    db.session.execute(Entry.__table__.update().where(Entry.ref == ref).values(listed_at=listed))
     db.session.commit()
     action = lookup(client, reporters["risk-c"], query(app, PHONE, subject="c")).get_json()["subjects"][0]
     assert action["recommended_action"] == {
@@ -105,7 +105,7 @@ def test_the_freeze_ends_fifteen_days_after_the_listing(client, app, db, reporte
         "total_amount": {"CNY": "199"},
         "freeze_until": None,
     }
-    db.session.execute(Entry.__table__.update().where(Entry.ref == ref).values(created_at=listed + timedelta(days=2)))
+    db.session.execute(Entry.__table__.update().where(Entry.ref == ref).values(listed_at=listed + timedelta(days=2)))
     db.session.commit()
     action = lookup(client, reporters["risk-c"], query(app, PHONE, subject="c")).get_json()["subjects"][0]
     freeze = datetime.fromisoformat(action["recommended_action"]["freeze_until"])

@@ -227,6 +227,9 @@ class EntrySchema(ma.Schema):
         }
     )
     created_at = ma.fields.AwareDateTime()
+    listed_at = ma.fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When it was published: at submission, or at a hold's approval."}
+    )
     updated_at = ma.fields.AwareDateTime()
     ended_at = ma.fields.AwareDateTime(allow_none=True)
     end_reason = ma.fields.String(allow_none=True)

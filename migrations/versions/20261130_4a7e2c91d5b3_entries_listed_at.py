@@ -1,0 +1,40 @@
+"""Entries: listed_at, when the federation published the listing
+
+Why: issue 11 point 1. The ladder's 15-day freeze counts from the moment a strike was confirmed
+and published, and members read that moment as ``reported_at``. For most entries it is the
+submission, but a re-listing held by the reinsertion guard is published only when a reviewer
+approves it: counting its freeze from the submission would shorten it by the time the review
+took, or end it before it was ever shown. Held entries have no listed_at until approved.
+
+Revision ID: 4a7e2c91d5b3
+Revises: 69e95f25958a
+Create Date: 2026-11-30 03:40:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import federation.database  # noqa: F401  (custom column types such as UTCDateTime)
+
+
+# revision identifiers, used by Alembic.
+revision = '4a7e2c91d5b3'
+down_revision = '69e95f25958a'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('entries', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('listed_at', federation.database.UTCDateTime(timezone=True), nullable=True))
+    op.execute("UPDATE entries SET listed_at = created_at WHERE state <> 'held'")
+    op.execute(
+        "UPDATE entries SET listed_at = (SELECT h.decided_at FROM entry_holds h "
+        "WHERE h.entry_id = entries.id AND h.state = 'approved') "
+        "WHERE EXISTS (SELECT 1 FROM entry_holds h WHERE h.entry_id = entries.id AND h.state = 'approved')"
+    )
+
+
+def downgrade():
+    with op.batch_alter_table('entries', schema=None) as batch_op:
+        batch_op.drop_column('listed_at')
