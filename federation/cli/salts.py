@@ -43,13 +43,17 @@ def show_status() -> None:
 
 @salts_group.command("retire")
 @click.argument("key_id")
-@click.option("--force", is_flag=True, help="retire even though some live entries would stop matching")
+@click.option(
+    "--force", is_flag=True, help="retire even though live entries would stop matching or reinsertion guards go blind"
+)
 @with_appcontext
 def retire(key_id: str, force: bool) -> None:
-    """Stop accepting a salt; refused while live entries are held under it alone."""
+    """Stop accepting a salt; refused while live entries or reinsertion guards are held under it alone."""
     done = run(
         lambda: salt_rotation.retire_salt(db.session, _secrets(), key_id, force=force, actor=actor(), now=utcnow())
     )
     if done.stranded:
         click.echo(f"FORCED: {done.stranded} live entries no longer match any lookup", err=True)
+    if done.blind_guards:
+        click.echo(f"FORCED: {done.blind_guards} reinsertion guards no longer catch re-listings", err=True)
     click.echo(f"retired {key_id}; removed {done.removed_hashes} hashes now covered by another salt")

@@ -46,14 +46,14 @@ def add_guard(
 ) -> ReinsertionGuard:
     """Guard ``entry``'s identifiers from now on. Call it before the entry's hashes are purged."""
     session.flush()
-    hashes = set(
-        session.scalars(
-            select(EntryIdentifier.stored_hash).where(
+    hashes: dict[bytes, str | None] = {value: None for value in extra_hashes}
+    hashes.update(
+        session.execute(
+            select(EntryIdentifier.stored_hash, EntryIdentifier.key_id).where(
                 EntryIdentifier.entry_id == entry.id, EntryIdentifier.type.not_in(UNGUARDED_TYPES)
             )
-        )
+        ).all()
     )
-    hashes.update(extra_hashes)
     guard = ReinsertionGuard(
         entry=entry,
         cause=cause,
@@ -61,7 +61,7 @@ def add_guard(
         appeal_ref=appeal_ref,
         seen_evidence=sorted({item.sha256 for item in entry.evidence} | set(extra_evidence)),
         created_at=now,
-        hashes=[ReinsertionGuardHash(stored_hash=value) for value in sorted(hashes)],
+        hashes=[ReinsertionGuardHash(stored_hash=value, key_id=hashes[value]) for value in sorted(hashes)],
     )
     session.add(guard)
     record(

@@ -189,6 +189,9 @@ class ReinsertionGuardHash(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     guard_id: Mapped[int] = mapped_column(ForeignKey("reinsertion_guards.id", ondelete="CASCADE"))
     stored_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    #: The salt key id of an overturned entry's hash; NULL for an appellant's hashes (made under
+    #: every salt accepted when the appeal was filed). Salt retirement reads it (``salt_rotation``).
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     guard: Mapped[ReinsertionGuard] = relationship(back_populates="hashes")
 

@@ -30,7 +30,7 @@ from .models import Entry, EntryIdentifier
 from .rules import HashedId
 
 #: An ended entry stops matching and its hashes are purged: there is nothing to re-key.
-REKEYABLE_STATES = ("active", "suspended")
+REKEYABLE_STATES = ("active", "suspended", "held")
 
 
 @dataclass(frozen=True, slots=True)

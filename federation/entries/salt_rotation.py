@@ -26,7 +26,7 @@ from ..errors import Conflict, NotFound, ValidationFailed, field_error
 from ..events.service import record
 from ..identifiers import KEY_ID_PATTERN
 from ..identifiers.secrets import IdentifierSecrets, SaltTable, new_salt
-from .models import Entry, EntryIdentifier
+from .models import Entry, EntryIdentifier, ReinsertionGuard, ReinsertionGuardHash
 from .rekeying import REKEYABLE_STATES
 
 
@@ -47,6 +47,8 @@ class Retirement:
     key_id: str
     stranded: int
     removed_hashes: int
+    #: Reinsertion guards that watched the person only under this salt (forced retirements only).
+    blind_guards: int = 0
 
 
 def add_salt(
@@ -131,6 +133,14 @@ def retire_salt(
             "have their submitters re-key them first (federation salts status), or force the retirement.",
             code="salt_in_use",
         )
+    blind = guards_only_under(session, key_id, set(table.salts) - {key_id})
+    if blind and not force:
+        raise Conflict(
+            f"{blind} reinsertion guards watch identifiers under {key_id!r} alone: after retirement a "
+            "re-listing hashed under the other salts would pass them. Wait until they end "
+            "(FEDERATION_REINSERTION_GUARD_DAYS after their decision), or force the retirement.",
+            code="salt_guarding",
+        )
     removed = _delete_covered(session, key_id, set(table.salts) - {key_id})
     record(
         session,
@@ -138,12 +148,36 @@ def retire_salt(
         f"salt:{key_id}",
         actor=actor,
         now=now,
-        payload={"key_id": key_id, "forced": bool(stranded), "stranded": stranded, "removed_hashes": removed},
+        payload={
+            "key_id": key_id,
+            "forced": bool(stranded or blind),
+            "stranded": stranded,
+            "blind_guards": blind,
+            "removed_hashes": removed,
+        },
     )
     session.flush()
     salts = {kid: salt for kid, salt in table.salts.items() if kid != key_id}
     identifier_secrets.replace(SaltTable(table.current_key_id, salts, table.retired | {key_id}))
-    return Retirement(key_id, stranded, removed)
+    return Retirement(key_id, stranded, removed, blind)
+
+
+def guards_only_under(session: Session, key_id: str, remaining: set[str]) -> int:
+    """Guards not yet ended that hold hashes under ``key_id`` and under none of ``remaining``.
+
+    An overturned entry's hashes carry their key id; an appellant's (``key_id`` NULL) were made
+    under the salts of their day and are not counted as covering anything: the check errs on the
+    side of keeping the guard's promise.
+    """
+    rows = session.execute(
+        select(ReinsertionGuardHash.guard_id, ReinsertionGuardHash.key_id)
+        .join(ReinsertionGuard, ReinsertionGuard.id == ReinsertionGuardHash.guard_id)
+        .where(ReinsertionGuard.purged_at.is_(None), ReinsertionGuardHash.key_id.is_not(None))
+    )
+    key_ids: dict[int, set[str]] = defaultdict(set)
+    for guard_id, hashed_under in rows:
+        key_ids[guard_id].add(hashed_under)
+    return sum(1 for held in key_ids.values() if key_id in held and not held & remaining)
 
 
 def _live_identifier_key_ids(session: Session, now: datetime) -> Iterable[tuple[int, frozenset[str]]]:

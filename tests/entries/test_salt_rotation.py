@@ -96,9 +96,34 @@ def test_retiring_is_refused_while_an_identifier_depends_on_the_salt_alone(app, 
     assert not salts.knows(first) and first in salts.table.retired
     assert {row.key_id for row in db.session.scalars(select(EntryIdentifier))} == {"rot-2"}
     [event] = [e for e in history(db.session, f"salt:{first}") if e.tag == "salt:retired"]
-    assert event.payload == {"key_id": first, "forced": False, "stranded": 0, "removed_hashes": 4}
+    assert event.payload == {
+        "key_id": first,
+        "forced": False,
+        "stranded": 0,
+        "blind_guards": 0,
+        "removed_hashes": 4,
+    }
     with pytest.raises(Conflict):  # a retired key id never comes back for another salt
         salt_rotation.add_salt(db.session, salts, first, actor="cli:op", now=NOW)
+
+
+def test_retiring_is_refused_while_a_reinsertion_guard_watches_under_the_salt_alone(app, db, salts, listed):
+    """A guard copied from an entry overturned under the old salt must not go blind at retirement."""
+    from federation.entries import expiry, guard
+
+    first, (a1, a2) = listed
+    guard.add_guard(db.session, a1, cause="upheld", actor="reviewer", now=NOW)
+    service.withdraw(db.session, a1, actor="shop-a", reason="overturned", now=NOW)
+    expiry.purge_identifiers(db.session, [a1.id], NOW)
+    rekey(app, db, a2, hashed_all(app, "phone", "13900139000") + hashed_all(app, "device", "35-209900-176148-1"))
+    with pytest.raises(Conflict) as caught:
+        salt_rotation.retire_salt(db.session, salts, first, actor="cli:op", now=NOW)
+    assert caught.value.code == "salt_guarding" and "1 reinsertion guards" in caught.value.detail
+    assert salt_rotation.guards_only_under(db.session, first, {"rot-2"}) == 1
+    guard.purge_guards(db.session, days=180, now=NOW + timedelta(days=181))  # the guard's period ends
+    assert salt_rotation.guards_only_under(db.session, first, {"rot-2"}) == 0
+    done = salt_rotation.retire_salt(db.session, salts, first, actor="cli:op", now=NOW)
+    assert (done.stranded, done.blind_guards) == (0, 0)
 
 
 def test_forcing_says_how_many_it_strands_and_keeps_their_hashes_for_appeals(app, db, salts, listed):

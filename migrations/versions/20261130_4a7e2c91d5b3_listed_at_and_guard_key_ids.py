@@ -1,10 +1,13 @@
-"""Entries: listed_at, when the federation published the listing
+"""Entries: listed_at, when the federation published the listing; guard hashes keep their salt key id
 
 Why: issue 11 point 1. The ladder's 15-day freeze counts from the moment a strike was confirmed
 and published, and members read that moment as ``reported_at``. For most entries it is the
 submission, but a re-listing held by the reinsertion guard is published only when a reviewer
 approves it: counting its freeze from the submission would shorten it by the time the review
 took, or end it before it was ever shown. Held entries have no listed_at until approved.
+Issue 11 points 2 and 3 together: a reinsertion guard must not go blind when the salt its hashes
+were made under is retired, so its hashes keep their key id and ``federation salts retire``
+refuses while a live guard holds hashes under the retiring salt alone.
 
 Revision ID: 4a7e2c91d5b3
 Revises: 69e95f25958a
@@ -33,8 +36,12 @@ def upgrade():
         "WHERE h.entry_id = entries.id AND h.state = 'approved') "
         "WHERE EXISTS (SELECT 1 FROM entry_holds h WHERE h.entry_id = entries.id AND h.state = 'approved')"
     )
+    with op.batch_alter_table('reinsertion_guard_hashes', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('key_id', sa.String(length=32), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('reinsertion_guard_hashes', schema=None) as batch_op:
+        batch_op.drop_column('key_id')
     with op.batch_alter_table('entries', schema=None) as batch_op:
         batch_op.drop_column('listed_at')
