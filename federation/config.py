@@ -81,10 +81,12 @@ class Config:
     #: (with their privacy notice). ``None``: the site's name, and no contact line.
     OPERATOR_NAME: str | None = None
     OPERATOR_CONTACT: str | None = None
-    #: Public appeals: per client address per hour, per identifier per day, the window in which a
+    #: Public appeals: per client address per hour, per identifier per day (from one address, and
+    #: from all), the window in which a
     #: repeat appeal needs new evidence, and how many identifiers one appeal may name.
     APPEAL_RATE_PER_ADDRESS_HOURLY = 5
     APPEAL_RATE_PER_IDENTIFIER_DAILY = 3
+    APPEAL_RATE_PER_IDENTIFIER_DAILY_ALL = 20
     APPEAL_REPEAT_DAYS = 90
     APPEAL_MAX_IDENTIFIERS = 5
     #: Evidence files an appellant may upload, each at most this big; ``None`` folder:

@@ -47,7 +47,12 @@ DECISIONS = ("upheld", "rejected", "closed_no_match")
 @dataclass(frozen=True, slots=True)
 class AppealLimits:
     per_address_hourly: int = 5
+    #: Appeals about one identifier from one client address per day: a person retrying from home.
     per_identifier_daily: int = 3
+    #: Appeals about one identifier from all addresses per day: a flood's ceiling. Counting only
+    #: this would let anyone who files 3 bogus appeals a day about a person's phone lock the
+    #: person out; counting per address as well makes squatting take this many addresses.
+    per_identifier_daily_all: int = 20
     repeat_days: int = 90
     max_identifiers: int = 5
 
@@ -56,6 +61,7 @@ class AppealLimits:
         return cls(
             int(config["APPEAL_RATE_PER_ADDRESS_HOURLY"]),
             int(config["APPEAL_RATE_PER_IDENTIFIER_DAILY"]),
+            int(config["APPEAL_RATE_PER_IDENTIFIER_DAILY_ALL"]),
             int(config["APPEAL_REPEAT_DAYS"]),
             int(config["APPEAL_MAX_IDENTIFIERS"]),
         )
@@ -202,11 +208,13 @@ def _check_limits(
         raise TooManyRequests("Too many appeals from this address; try again later.", headers={"Retry-After": "3600"})
     tags = [item.tag for item in hashed]
     earlier = session.execute(
-        select(Appeal.state, Appeal.created_at, Appeal.decided_at, Appeal.evidence)
+        select(Appeal.id, Appeal.client_tag, Appeal.state, Appeal.created_at, Appeal.evidence)
         .join(AppealIdentifier, AppealIdentifier.appeal_id == Appeal.id)
         .where(AppealIdentifier.tag.in_(tags), Appeal.created_at > now - timedelta(days=limits.repeat_days))
     ).all()
-    if sum(1 for row in earlier if row.created_at > now - timedelta(days=1)) >= limits.per_identifier_daily:
+    today = {row.id: row.client_tag for row in earlier if row.created_at > now - timedelta(days=1)}
+    from_here = sum(1 for tag in today.values() if tag == client_tag)
+    if from_here >= limits.per_identifier_daily or len(today) >= limits.per_identifier_daily_all:
         raise TooManyRequests("Too many appeals for these identifiers today.", headers={"Retry-After": "86400"})
     new_digests = {item["sha256"] for item in evidence}
     for row in earlier:
@@ -241,7 +249,11 @@ def get_appeal(session: Session, ref: str) -> Appeal:
 
 
 def review_queue(session: Session) -> list[Appeal]:
-    return list(session.scalars(select(Appeal).where(Appeal.state.in_(APPEAL_OPEN_STATES)).order_by(Appeal.decide_by)))
+    return list(
+        session.scalars(
+            select(Appeal).where(Appeal.state.in_(APPEAL_OPEN_STATES)).order_by(Appeal.decide_by, Appeal.id)
+        )
+    )
 
 
 def match_received(

@@ -191,7 +191,11 @@ def list_disputes(session: Session, member_id: str, role: str, *, open_only: boo
 
 def review_queue(session: Session) -> list[Dispute]:
     """Everything a reviewer must decide, oldest deadline first."""
-    return list(session.scalars(select(Dispute).where(Dispute.state == "awaiting_review").order_by(Dispute.decide_by)))
+    return list(
+        session.scalars(
+            select(Dispute).where(Dispute.state == "awaiting_review").order_by(Dispute.decide_by, Dispute.id)
+        )
+    )
 
 
 def answer(

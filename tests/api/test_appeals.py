@@ -196,14 +196,23 @@ def test_appeals_are_rate_limited_per_client_address(client, listed):
 
 def test_appeals_are_rate_limited_per_identifier(client, app, listed):
     for n in range(3):
-        receipt = file(client, appeal_body(UNLISTED, video=f"v{n}")).get_json()
+        receipt = file(client, appeal_body(UNLISTED, video=f"v{n}"), address="198.51.100.20").get_json()
         tick(datetime.now(UTC))
         client.post(
             f"/v1/appeals/{receipt['appeal']}/decision",
             json={"decision": "closed_no_match", "reason": "Nothing listed."},
             headers=listed["fed-review"],
         )
-    assert file(client, appeal_body(UNLISTED, video="v9")).status_code == 429
+    assert file(client, appeal_body(UNLISTED, video="v9"), address="198.51.100.20").status_code == 429
+
+
+def test_a_squatter_cannot_lock_the_person_out_but_a_flood_stops(client, listed):
+    """3 appeals a day about a phone from one address do not block the person appealing from theirs."""
+    squatter = [file(client, appeal_body(UNLISTED, video=f"s{n}"), address="198.51.100.66") for n in range(4)]
+    assert [a.status_code for a in squatter] == [202, 202, 202, 429]
+    assert file(client, appeal_body(UNLISTED, video="mine"), address="203.0.113.10").status_code == 202
+    flood = [file(client, appeal_body(UNLISTED, video=f"f{n}"), address=f"192.0.2.{n}") for n in range(17)]
+    assert [a.status_code for a in flood] == [202] * 16 + [429]  # 4 + 16 = 20 from all addresses today
 
 
 def test_invalid_identifiers_are_refused_without_echoing_them(client, listed):
