@@ -42,6 +42,8 @@ from .status_codes import current, idempotency_tag, issue, token_hash
 #: Appeals name the identifiers people actually have; a network (``ip_net``) would reach neighbours.
 APPEALABLE_TYPES = ("phone", "national_id", "device", "ip", "email")
 DECISIONS = ("upheld", "rejected", "closed_no_match")
+#: Entries an appeal opens a case against: whatever may match now, or once a reviewer approves it.
+APPEALABLE_STATES = ("active", "suspended", "held")
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,8 +261,12 @@ def review_queue(session: Session) -> list[Appeal]:
 def match_received(
     session: Session, *, now: datetime, deadlines: Deadlines, identifier_secrets: IdentifierSecrets
 ) -> int:
-    """Join each new appeal to its case and open a dispute of every active or suspended entry it matches
-    that the case does not dispute yet; all go under review."""
+    """Join each new appeal to its case and open a dispute of every active, suspended or held entry it
+    matches that the case does not dispute yet; all go under review.
+
+    Held entries too: a person whose re-listing waits for a reviewer (the reinsertion guard) is heard
+    before it can take effect, not told "nothing matched" and then listed on approval.
+    """
     received = list(session.scalars(select(Appeal).where(Appeal.state == "received").order_by(Appeal.id)))
     for appeal in received:
         cases.join_open_case(session, appeal, now=now)
@@ -269,7 +275,7 @@ def match_received(
         entries = session.scalars(
             select(Entry)
             .join(EntryIdentifier, EntryIdentifier.entry_id == Entry.id)
-            .where(EntryIdentifier.stored_hash.in_(hashes), Entry.state.in_(("active", "suspended")))
+            .where(EntryIdentifier.stored_hash.in_(hashes), Entry.state.in_(APPEALABLE_STATES))
             .distinct()
             .order_by(Entry.id)
         )

@@ -324,7 +324,7 @@ def delist(session: Session, entry: Entry, *, actor: str, now: datetime, reason:
     purge_identifiers(session, [entry.id], now)
     record(
         session,
-        "entry:delisted",
+        "entry:delisted" if previous != "held" else "entry:hold_delisted",  # never published: not in the feed
         f"entry:{entry.ref}",
         actor=actor,
         now=now,

@@ -191,6 +191,27 @@ def test_an_approved_relisting_is_listed_and_frozen_from_its_approval(client, ap
     assert datetime.fromisoformat(action["freeze_until"]) == approved_at + timedelta(days=15)
 
 
+def test_a_person_appealing_while_a_relisting_is_held_is_heard_before_it_takes_effect(client, app, parties, overturned):
+    held = relist(client, app, parties["shop-b"], "b1")
+    receipt = file_appeal(client, appeal_body(PHONE)).get_json()
+    tick(datetime.now(UTC))
+    case = client.get(f"/v1/appeals/{receipt['appeal']}/case", headers=parties["fed-review"]).get_json()
+    assert [d["case"]["entry"]["ref"] for d in case["disputes"]] == [held["ref"]]
+    decided = client.post(
+        f"/v1/appeals/{receipt['appeal']}/decision",
+        json={
+            "decision": "upheld",
+            "reason": "Same stolen account as before.",
+            "expedite_reason": "The earlier upheld case settles it; nothing the submitter says changes that.",
+        },
+        headers=parties["fed-review"],
+    )
+    assert decided.status_code == 200, decided.get_json()
+    assert not matched(client, app, parties)
+    assert problem(decide_hold(client, parties, held["ref"], "approve"), 409)["code"] == "hold_decided"
+    assert held["ref"] not in json.dumps(feed_entries(client, parties))  # never published, not even its end
+
+
 def test_a_relisting_without_new_evidence_or_certification_can_only_be_rejected(client, app, parties, overturned):
     held = relist(client, app, parties["shop-b"], "b1", certify=False, old_evidence=True)
     assert hold_case(client, parties, held["ref"])["missing"] == ["new_evidence", "certification"]
