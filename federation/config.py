@@ -88,6 +88,9 @@ class Config:
     APPEAL_RATE_PER_IDENTIFIER_DAILY = 3
     APPEAL_RATE_PER_IDENTIFIER_DAILY_ALL = 20
     APPEAL_REPEAT_DAYS = 90
+    #: Days after its decision that an appeal keeps the person's statement, identifier hashes and
+    #: address tag (``disputes/retention.py``); at least ``APPEAL_REPEAT_DAYS``.
+    APPEAL_RETENTION_DAYS = 365
     APPEAL_MAX_IDENTIFIERS = 5
     #: Evidence files an appellant may upload, each at most this big; ``None`` folder:
     #: ``<instance>/appeal-files``.

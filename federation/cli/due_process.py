@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..database import utcnow
-from ..disputes import appeals
+from ..disputes import appeals, retention
 from ..disputes import service as disputes
 from ..disputes.deadlines import apply_deadlines
 from ..disputes.evidence_files import erase_unneeded
@@ -35,6 +35,9 @@ def tick_once() -> str:
     )
     purged = run(lambda: expiry.purge(db.session, now=utcnow()))
     guards = run(lambda: guard.purge_guards(db.session, days=_guard_days(), now=utcnow()))
+    forgotten = run(
+        lambda: retention.erase_decided_appeals(db.session, days=settings.appeal_retention_days, now=utcnow())
+    )
     audited = current_app.extensions["federation.lookups.audit"].recover()  # spools of dead workers
     erased = erase_unneeded(settings.upload_dir, appeals.evidence_in_use(db.session))
     outbox = postman().notifier.prune(utcnow())  # the local outbox holds addresses and codes
@@ -44,7 +47,7 @@ def tick_once() -> str:
         f"disputes warned {report.warned}, unanswered {report.unanswered}, "
         f"review overdue {report.review_overdue}, moot {report.moot}; "
         f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
-        f"reinsertion guards ended {guards}; "
+        f"reinsertion guards ended {guards}; decided appeals erased {forgotten}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
         f"audit lines recovered {audited}; evidence files erased {erased}; outbox messages deleted {outbox}"
     )

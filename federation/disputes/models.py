@@ -67,6 +67,8 @@ class Appeal(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: When the statement, identifier hashes and address tag were erased (``retention.py``).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     identifiers: Mapped[list[AppealIdentifier]] = relationship(
         back_populates="appeal", cascade="all, delete-orphan", order_by="AppealIdentifier.id"

@@ -23,6 +23,8 @@ class DueProcess:
     contact_box: ContactBox
     upload_dir: Path
     upload_max_bytes: int
+    #: Days after its decision that an appeal keeps the person's statement, hashes and address tag.
+    appeal_retention_days: int = 365
 
     @classmethod
     def from_config(cls, config: Any, instance_path: str) -> DueProcess:
@@ -33,7 +35,12 @@ class DueProcess:
             contact_box=load_contact_box(config.get("CONTACT_KEY"), instance_path),
             upload_dir=Path(config.get("APPEAL_UPLOAD_DIR") or Path(instance_path) / "appeal-files"),
             upload_max_bytes=int(config["APPEAL_UPLOAD_MAX_BYTES"]),
+            appeal_retention_days=int(config["APPEAL_RETENTION_DAYS"]),
         )
+
+    def __post_init__(self) -> None:
+        if self.appeal_retention_days < self.limits.repeat_days:  # the repeat rule reads what is erased
+            raise ValueError("FEDERATION_APPEAL_RETENTION_DAYS must be at least FEDERATION_APPEAL_REPEAT_DAYS")
 
     def store(self, upload: FileStorage, *, pointer: str, declared: str | None = None) -> StoredFile:
         """Keep an uploaded evidence file under its SHA-256 (``evidence_files.store_upload``), then close

@@ -161,9 +161,11 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "privacy_statement": {
         "zh-CN": "申诉说明和文件摘要：审核员可见；如有记录，列入它的平台也能看到，以便答复。"
-        "它们与决定一起作为处理记录保存。",
+        "作出决定一年后，申诉说明、号码摘要和网络地址标记即被删除，只保留决定本身（编号、日期、结果和理由）。",
         "en": "Your statement and the files' digests: seen by reviewers and, if a listing matches, "
-        "by the platform that made it, so it can answer. They are kept with the decision as its record.",
+        "by the platform that made it, so it can answer. One year after the decision, your statement, the "
+        "digests of your numbers and the address tag are erased; the decision itself (number, dates, outcome, "
+        "reason) is kept as its record.",
     },
     "privacy_address": {
         "zh-CN": "网络地址：只保存一个加密标记，用于防止滥用（频率限制），不保存地址本身。",

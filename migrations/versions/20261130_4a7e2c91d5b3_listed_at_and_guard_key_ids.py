@@ -8,6 +8,9 @@ took, or end it before it was ever shown. Held entries have no listed_at until a
 Issue 11 points 2 and 3 together: a reinsertion guard must not go blind when the salt its hashes
 were made under is retired, so its hashes keep their key id and ``federation salts retire``
 refuses while a live guard holds hashes under the retiring salt alone.
+Issue 11 point 8 (the privacy notice says how long things are kept): appeals.erased_at marks a
+decided appeal whose statement, identifier hashes and address tag were erased after
+FEDERATION_APPEAL_RETENTION_DAYS.
 
 Revision ID: 4a7e2c91d5b3
 Revises: 69e95f25958a
@@ -38,9 +41,13 @@ def upgrade():
     )
     with op.batch_alter_table('reinsertion_guard_hashes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('key_id', sa.String(length=32), nullable=True))
+    with op.batch_alter_table('appeals', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('erased_at', federation.database.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('appeals', schema=None) as batch_op:
+        batch_op.drop_column('erased_at')
     with op.batch_alter_table('reinsertion_guard_hashes', schema=None) as batch_op:
         batch_op.drop_column('key_id')
     with op.batch_alter_table('entries', schema=None) as batch_op:
