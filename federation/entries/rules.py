@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -134,12 +134,13 @@ class Policy:
     ttl_days: dict[int, int]
     police_thresholds: dict[str, Decimal]
     #: The accepted salt key ids; a live view (``IdentifierSecrets.accepted_key_ids``) follows rotations.
-    known_key_ids: Container[str]
+    #: A listing carries each identifier hashed under every one of them (``problems``).
+    known_key_ids: Collection[str]
     #: Days after a dispute or appeal is upheld during which a re-listing is held for review.
     reinsertion_guard_days: int = 180
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], known_key_ids: Container[str]) -> Policy:
+    def from_config(cls, config: dict[str, Any], known_key_ids: Collection[str]) -> Policy:
         return cls(
             ttl_days={int(tier): int(days) for tier, days in config["TIER_TTL_DAYS"].items()},
             police_thresholds=police_thresholds(config),
@@ -176,6 +177,14 @@ def problems(submission: Submission, policy: Policy, now: datetime) -> list[dict
             problem(pointer, "Duplicate identifier in this entry.")
         seen.add((identifier.type, identifier.hash))
         keyed.add((position, identifier.key_id))
+    accepted = set(policy.known_key_ids)
+    for group in sorted({position for position, _ in keyed}):
+        missing = sorted(accepted - {key_id for position, key_id in keyed if position == group})
+        if missing:
+            problem(
+                f"/identifiers/{group}",
+                f"Hash this identifier under every accepted salt (GET /v1/salts); missing: {', '.join(missing)}.",
+            )
     if submission.occurred_at > now + CLOCK_SKEW:
         problem("/occurred_at", "The offence cannot be in the future.")
     elif expires_at(submission, policy) <= now:

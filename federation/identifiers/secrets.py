@@ -26,7 +26,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,6 +84,12 @@ class AcceptedKeyIds:
 
     def __contains__(self, key_id: object) -> bool:
         return isinstance(key_id, str) and self.secrets.knows(key_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.secrets.salts))
+
+    def __len__(self) -> int:
+        return len(self.secrets.salts)
 
 
 class IdentifierSecrets:

@@ -22,7 +22,7 @@ from tests.api.test_appeals import file as file_appeal
 from tests.api.test_disputes import digest, tick
 from tests.api.test_lookups import list_entry, lookup, query
 from tests.api.test_oauth import problem
-from tests.entries.factories import entry_payload, hashed
+from tests.entries.factories import entry_payload, hashed, hashed_all, hashed_under
 
 PHONE, OTHER_PHONE = "13800138000", "13900139000"
 CERTIFIED = {"certified": True, "statement": "New delivery logs confirm the refund abuse after the appeal."}
@@ -353,3 +353,20 @@ def test_the_guard_watches_the_person_not_their_network(client, app, parties):
     assert client.post("/v1/entries", json=neighbour, headers=parties["shop-b"]).get_json()["state"] == "active"
     same = entry_payload(app, "b2", identifiers=hashed(app, "ip", "114.114.114.114"))
     assert client.post("/v1/entries", json=same, headers=parties["shop-b"]).get_json()["state"] == "held"
+
+
+def test_a_salt_rotation_does_not_open_a_way_past_the_guard(client, app, db, parties, overturned, salts):
+    """A re-listing hashed under the new salt alone is refused; hashed as documented, it is held."""
+    from federation.entries import salt_rotation
+
+    salt_rotation.add_salt(db.session, salts, "rot-2", actor="cli:op", now=datetime.now(UTC))
+    db.session.commit()
+    by_hand = entry_payload(app, "b1", phone=PHONE)
+    by_hand["identifiers"] = hashed_under(app, "rot-2", "phone", PHONE)
+    problem_ = problem(client.post("/v1/entries", json=by_hand, headers=parties["shop-b"]), 422)
+    assert problem_["errors"][0]["pointer"] == "/identifiers/0" and "missing" in problem_["errors"][0]["detail"]
+    body = entry_payload(app, "b2", phone=PHONE)
+    body["identifiers"] = hashed_all(app, "phone", PHONE)
+    body["relisting_certification"] = CERTIFIED
+    response = client.post("/v1/entries", json=body, headers=parties["shop-b"])
+    assert response.status_code == 201 and response.get_json()["state"] == "held"

@@ -28,8 +28,10 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 POLICY = Policy(
     ttl_days={1: 180, 2: 365, 3: 1095},
     police_thresholds={"CNY": Decimal("5000")},
-    known_key_ids=frozenset({"k1", "k2"}),
+    known_key_ids=frozenset({"k1"}),
 )
+#: During a salt rotation: two accepted salts, and a listing carries each identifier under both.
+TWO_SALTS = Policy(ttl_days=POLICY.ttl_days, police_thresholds=POLICY.police_thresholds, known_key_ids={"k1", "k2"})
 H1, H2, H3, H4 = "a" * 64, "b" * 64, "c" * 64, "d" * 64
 
 
@@ -49,8 +51,8 @@ def submission(**changes) -> Submission:
     return Submission(**base)
 
 
-def pointers(sub: Submission) -> list[str]:
-    return [p["pointer"] for p in problems(sub, POLICY, NOW)]
+def pointers(sub: Submission, policy: Policy = POLICY) -> list[str]:
+    return [p["pointer"] for p in problems(sub, policy, NOW)]
 
 
 def test_a_sound_submission_has_no_problems():
@@ -148,27 +150,45 @@ def grouped(*items: dict) -> tuple[HashedId, ...]:
 
 def test_an_identifier_under_several_salts_is_one_group_with_pointers_into_its_hashes():
     flat = grouped(
-        {"type": "phone", "hash": H1, "key_id": "k1"},
+        {"type": "phone", "hashes": [{"key_id": "k1", "hash": H1}, {"key_id": "k2", "hash": H4}]},
         {"type": "device", "hashes": [{"key_id": "k2", "hash": H3}, {"key_id": "k1", "hash": H2}]},
     )
     assert [(i.group, i.key_id, i.at) for i in flat] == [
-        (0, "k1", "/identifiers/0"),
+        (0, "k1", "/identifiers/0/hashes/0"),
+        (0, "k2", "/identifiers/0/hashes/1"),
         (1, "k2", "/identifiers/1/hashes/0"),
         (1, "k1", "/identifiers/1/hashes/1"),
     ]
-    assert problems(submission(identifiers=flat), POLICY, NOW) == []
+    assert problems(submission(identifiers=flat), TWO_SALTS, NOW) == []
+
+
+def test_during_a_rotation_a_listing_carries_each_identifier_under_every_accepted_salt():
+    """Else a re-listing hashed under the new salt alone would pass a reinsertion guard kept under the old."""
+    half = grouped(
+        {"type": "phone", "hash": H1, "key_id": "k2"},
+        {"type": "device", "hashes": [{"key_id": "k2", "hash": H3}, {"key_id": "k1", "hash": H2}]},
+    )
+    [problem] = problems(submission(identifiers=half), TWO_SALTS, NOW)
+    assert problem["pointer"] == "/identifiers/0" and "missing: k1" in problem["detail"]
 
 
 @pytest.mark.parametrize(
-    ("hashes", "pointer"),
+    ("hashes", "expected"),
     [
-        ([{"key_id": "k9", "hash": H3}], "/identifiers/0/hashes/0/key_id"),
-        ([{"key_id": "k1", "hash": H3}, {"key_id": "k1", "hash": H4}], "/identifiers/0/hashes/1/key_id"),
-        ([{"key_id": "k1", "hash": H3}, {"key_id": "k2", "hash": H3}], "/identifiers/0/hashes/1"),
+        (
+            [{"key_id": "k9", "hash": H3}, {"key_id": "k1", "hash": H1}],
+            ["/identifiers/0/hashes/0/key_id", "/identifiers/0"],  # unknown k9, and nothing under k2
+        ),
+        (
+            [{"key_id": "k1", "hash": H3}, {"key_id": "k1", "hash": H4}, {"key_id": "k2", "hash": H1}],
+            ["/identifiers/0/hashes/1/key_id"],
+        ),
+        ([{"key_id": "k1", "hash": H3}, {"key_id": "k2", "hash": H3}], ["/identifiers/0/hashes/1"]),
     ],
 )
-def test_problems_inside_a_group_point_at_the_hash(hashes, pointer):
-    assert pointers(submission(identifiers=grouped({"type": "phone", "hashes": hashes}))) == [pointer]
+def test_problems_inside_a_group_point_at_the_hash(hashes, expected):
+    sub = submission(identifiers=grouped({"type": "phone", "hashes": hashes}))
+    assert pointers(sub, TWO_SALTS) == expected
 
 
 def test_the_digest_of_a_one_salt_submission_does_not_depend_on_its_wire_shape():
