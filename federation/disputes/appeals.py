@@ -262,7 +262,9 @@ def match_received(
     session: Session, *, now: datetime, deadlines: Deadlines, identifier_secrets: IdentifierSecrets
 ) -> int:
     """Join each new appeal to its case and open a dispute of every active, suspended or held entry it
-    matches that the case does not dispute yet; all go under review.
+    matches that the case does not dispute yet; all go under review. Appeals already under review
+    are matched again: a listing made while a person's appeal is open joins the case (disputed,
+    so it weighs less and is no strike) instead of surviving the decision.
 
     Held entries too: a person whose re-listing waits for a reviewer (the reinsertion guard) is heard
     before it can take effect, not told "nothing matched" and then listed on approval.
@@ -270,29 +272,41 @@ def match_received(
     received = list(session.scalars(select(Appeal).where(Appeal.state == "received").order_by(Appeal.id)))
     for appeal in received:
         cases.join_open_case(session, appeal, now=now)
-        disputed = {d.entry_id for d in cases.open_case(session, appeal.case_ref).disputes if d.state != "closed"}
-        hashes = [bytes.fromhex(h) for item in appeal.identifiers for h in item.stored_hashes]
-        entries = session.scalars(
-            select(Entry)
-            .join(EntryIdentifier, EntryIdentifier.entry_id == Entry.id)
-            .where(EntryIdentifier.stored_hash.in_(hashes), Entry.state.in_(APPEALABLE_STATES))
-            .distinct()
-            .order_by(Entry.id)
-        )
-        for entry in (entry for entry in entries if entry.id not in disputed):  # the case disputes it already
-            disputes.open_case(
-                session,
-                entry,
-                reason=appeal.statement,
-                evidence=appeal.evidence,
-                now=now,
-                deadlines=deadlines,
-                appeal=appeal,
-                actor=f"appeal:{appeal.ref}",
-            )
+        _dispute_new_matches(session, appeal, now=now, deadlines=deadlines)
         appeal.state, appeal.matched_at, appeal.updated_at = "under_review", now, now
         record(session, "appeal:under_review", f"appeal:{appeal.ref}", actor="system:tick", now=now, payload={})
+    for appeal in session.scalars(select(Appeal).where(Appeal.state == "under_review").order_by(Appeal.id)):
+        if appeal not in received:
+            _dispute_new_matches(session, appeal, now=now, deadlines=deadlines)
     return len(received)
+
+
+def _undisputed_matches(session: Session, appeal: Appeal) -> list[Entry]:
+    """Entries the appeal's identifiers match that its case does not dispute yet."""
+    disputed = {d.entry_id for d in cases.open_case(session, appeal.case_ref).disputes if d.state != "closed"}
+    hashes = [bytes.fromhex(h) for item in appeal.identifiers for h in item.stored_hashes]
+    entries = session.scalars(
+        select(Entry)
+        .join(EntryIdentifier, EntryIdentifier.entry_id == Entry.id)
+        .where(EntryIdentifier.stored_hash.in_(hashes), Entry.state.in_(APPEALABLE_STATES))
+        .distinct()
+        .order_by(Entry.id)
+    )
+    return [entry for entry in entries if entry.id not in disputed]
+
+
+def _dispute_new_matches(session: Session, appeal: Appeal, *, now: datetime, deadlines: Deadlines) -> None:
+    for entry in _undisputed_matches(session, appeal):
+        disputes.open_case(
+            session,
+            entry,
+            reason=appeal.statement,
+            evidence=appeal.evidence,
+            now=now,
+            deadlines=deadlines,
+            appeal=appeal,
+            actor=f"appeal:{appeal.ref}",
+        )
 
 
 def decide_appeal(
@@ -319,6 +333,13 @@ def decide_appeal(
         raise Conflict("This appeal matched entries: decide it upheld or rejected.", code="appeal_matched")
     if decision != "closed_no_match" and not case.disputes:
         raise Conflict("This appeal matched nothing: close it as closed_no_match.", code="appeal_unmatched")
+    late = sum(len(_undisputed_matches(session, joined)) for joined in case.appeals)
+    if late:
+        raise Conflict(
+            f"{late} listings of these identifiers were made since the case was opened; the next "
+            "federation tick adds them to the case. Read them, then decide.",
+            code="case_changed",
+        )
     for dispute in case.disputes:
         check_may_decide(dispute, reviewer, now=now, expedite_reason=expedite_reason)
     expedited = any(answer_pending(dispute, now) for dispute in open_cases)

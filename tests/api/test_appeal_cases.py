@@ -100,3 +100,22 @@ def test_when_the_listing_is_withdrawn_every_appeal_of_the_case_closes(client, l
     )
     assert answered.status_code == 200, answered.get_json()
     assert {status(client, r).get_json()["state"] for r in receipts} == {"upheld"}
+
+
+def test_a_listing_made_while_the_appeal_is_open_joins_the_case_and_ends_with_it(
+    client, app, auth, make_member, listing
+):
+    """Listing the person again during their appeal neither escapes the decision nor strikes meanwhile."""
+    from tests.api.test_lookups import lookup, query
+
+    shop_b = auth.headers(make_member("shop-b", roles=["submit", "query"]))
+    receipt = file(client, appeal_body(LISTED)).get_json()
+    tick(datetime.now(UTC))
+    late = list_entry(client, app, shop_b, "b1", phone=LISTED)
+    assert problem(decide(client, listing, receipt["appeal"]), 409)["code"] == "case_changed"
+    tick(datetime.now(UTC))
+    hit = lookup(client, shop_b, query(app, LISTED, subject="p")).get_json()
+    assert {m["ref"]: m["state"] for m in hit["identifiers"][0]["matches"]}[late] == "disputed"
+    assert hit["subjects"][0]["recommended_action"]["action"] == "review"  # no strike while contested
+    assert decide(client, listing, receipt["appeal"]).status_code == 200
+    assert lookup(client, shop_b, query(app, LISTED)).get_json()["hits"] == 0
