@@ -175,7 +175,7 @@ def new_status_code(body, ref):
 @blp.response(200)
 def review_appeals():
     """Appeals waiting for a decision, oldest deadline first, and the cases they form (decided together)."""
-    queue = appeals.review_queue(db.session)
+    queue = case_files.appeal_queue(db.session, current_principal().member_id)
     return {
         "appeals": ReviewerAppealSchema(many=True).dump(queue),
         "cases": ReviewCaseSchema(many=True).dump(cases.by_case(queue)),

@@ -69,7 +69,7 @@ def list_disputes(query):
     if query["role"] == "reviewer":
         if "review" not in principal.scopes:
             raise Forbidden("The review queue needs the review scope.", code="insufficient_scope")
-        found = disputes.review_queue(db.session)
+        found = case_files.dispute_queue(db.session, principal.member_id)
     else:
         found = disputes.list_disputes(db.session, principal.member_id, query["role"], open_only=query["open"])
     return {"disputes": [_shown(d, principal) for d in found]}

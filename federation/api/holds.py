@@ -23,7 +23,7 @@ def _guard_days() -> int:
 @blp.response(200, HoldQueueSchema)
 def review_holds():
     """Held entries waiting for a decision, oldest first, each with its case."""
-    return {"holds": holds.review_queue(db.session, guard_days=_guard_days())}
+    return {"holds": holds.review_queue(db.session, current_principal().member_id, guard_days=_guard_days())}
 
 
 @blp.route("/v1/review/holds/<ref>")
@@ -31,7 +31,7 @@ def review_holds():
 @blp.response(200, HoldCaseSchema)
 def show_hold(ref):
     """The hold on entry ``ref``: the overturned cases, the upheld appeal, what is new, the certification."""
-    return holds.hold_case(db.session, ref, guard_days=_guard_days())
+    return holds.hold_case(db.session, ref, current_principal().member_id, guard_days=_guard_days())
 
 
 @blp.route("/v1/review/holds/<ref>/decision", methods=["POST"])

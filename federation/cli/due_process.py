@@ -166,7 +166,7 @@ def holds_group() -> None:
 @holds_group.command("queue")
 @with_appcontext
 def hold_queue() -> None:
-    for case in holds.review_queue(db.session, guard_days=_guard_days()):
+    for case in holds.review_queue(db.session, actor(), guard_days=_guard_days()):
         overturned = ", ".join(g.appeal_ref or g.dispute_ref or g.entry.ref for g in case.guards)
         missing = ", ".join(case.gaps) or "-"
         click.echo(f"{case.hold.entry.ref}  by {case.hold.entry.member_id}  overturned {overturned}  missing {missing}")

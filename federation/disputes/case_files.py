@@ -22,10 +22,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..errors import Forbidden, NotFound
+from . import appeals as appeal_service
+from . import cases
 from .appeals import get_appeal
-from .fairness import conflicted
+from .fairness import conflicted_in
 from .models import APPEAL_OPEN_STATES, Appeal, Dispute
-from .service import get_dispute, visible_dispute
+from .service import get_dispute, review_queue, visible_dispute
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +85,14 @@ def dispute_view(
     """The case for an impartial reviewer; for a party (a conflicted reviewer included), the dispute alone."""
     if reviewer:
         dispute = get_dispute(session, ref)
-        if not conflicted(dispute, member_id):
+        if not conflicted_in(party_disputes(session, dispute), member_id):
             return case_of(dispute, now=now, folder=folder)
     return visible_dispute(session, ref, member_id, reviewer=False)
+
+
+def party_disputes(session: Session, dispute: Dispute) -> list[Dispute]:
+    """The disputes whose parties are parties to this one: its appeal case's, or itself alone."""
+    return cases.all_disputes(session, dispute.appeal.case_ref) if dispute.appeal is not None else [dispute]
 
 
 def appeal_case(session: Session, ref: str, reviewer: str, *, now: datetime, folder: Path) -> AppealCase:
@@ -94,7 +101,7 @@ def appeal_case(session: Session, ref: str, reviewer: str, *, now: datetime, fol
         appeal=appeal,
         files=evidence_files(appeal.evidence, folder),
         decision_overdue=appeal.state in APPEAL_OPEN_STATES and appeal.decide_by <= now,
-        disputes=[case_of(dispute, now=now, folder=folder) for dispute in appeal.disputes],
+        disputes=[case_of(dispute, now=now, folder=folder) for dispute in cases.all_disputes(session, appeal.case_ref)],
     )
 
 
@@ -113,9 +120,24 @@ def evidence_file(session: Session, ref: str, sha256: str, reviewer: str, *, fol
 
 def _impartial_appeal(session: Session, ref: str, reviewer: str) -> Appeal:
     appeal = get_appeal(session, ref)
-    if any(conflicted(dispute, reviewer) for dispute in appeal.disputes):
+    if conflicted_in(cases.all_disputes(session, appeal.case_ref), reviewer):
         raise Forbidden(
             f"Your member listed an entry appeal {ref} matched: another reviewer handles it.",
             code="conflict_of_interest",
         )
     return appeal
+
+
+def dispute_queue(session: Session, reviewer: str) -> list[Dispute]:
+    """The disputes waiting for a decision that ``reviewer`` may decide: a case its member is party to
+    is not shown at all, since its refs alone would tell who else listed or disputed the person."""
+    return [d for d in review_queue(session) if not conflicted_in(party_disputes(session, d), reviewer)]
+
+
+def appeal_queue(session: Session, reviewer: str) -> list[Appeal]:
+    """The open appeals ``reviewer`` may decide (none of whose case it is party to)."""
+    return [
+        appeal
+        for appeal in appeal_service.review_queue(session)
+        if not conflicted_in(cases.all_disputes(session, appeal.case_ref), reviewer)
+    ]

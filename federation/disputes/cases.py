@@ -35,6 +35,13 @@ class Case:
         return [dispute for appeal in self.appeals for dispute in appeal.disputes]
 
 
+def all_disputes(session: Session, case_ref: str) -> list[Dispute]:
+    """Every dispute the case's appeals opened, decided or not: who is a party to the case."""
+    return list(
+        session.scalars(select(Dispute).join(Appeal, Appeal.id == Dispute.appeal_id).where(Appeal.case_ref == case_ref))
+    )
+
+
 def join_open_case(session: Session, appeal: Appeal, *, now: datetime) -> None:
     """Put ``appeal`` (and any case it bridges) into the case of the oldest open appeal sharing an identifier."""
     tags = [item.tag for item in appeal.identifiers]

@@ -15,6 +15,7 @@ reviewer's decision on one dispute and on a whole appeal alike.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
@@ -36,6 +37,11 @@ class _Case(Protocol):
 def conflicted(dispute: _Case, reviewer: str) -> bool:
     """The reviewer's member listed the entry, or filed the dispute."""
     return reviewer in (dispute.entry.member_id, dispute.filed_by)
+
+
+def conflicted_in(disputes: Iterable[_Case], reviewer: str) -> bool:
+    """A party to any dispute of a case is a party to the case: it may not decide, nor read, any of it."""
+    return any(conflicted(dispute, reviewer) for dispute in disputes)
 
 
 def answer_pending(dispute: _Case, now: datetime) -> bool:

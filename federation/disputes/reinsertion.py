@@ -35,4 +35,5 @@ def guard_overturned(session: Session, dispute: Dispute, *, cause: str, actor: s
         appeal_ref=appeal.ref if appeal else None,
         extra_hashes=[bytes.fromhex(h) for item in (appeal.identifiers if appeal else []) for h in item.stored_hashes],
         extra_evidence=[item["sha256"] for item in evidence],
+        parties=[dispute.filed_by],
     )

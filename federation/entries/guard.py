@@ -43,6 +43,7 @@ def add_guard(
     appeal_ref: str | None = None,
     extra_hashes: Iterable[bytes] = (),
     extra_evidence: Iterable[str] = (),
+    parties: Iterable[str | None] = (),
 ) -> ReinsertionGuard:
     """Guard ``entry``'s identifiers from now on. Call it before the entry's hashes are purged."""
     session.flush()
@@ -60,6 +61,7 @@ def add_guard(
         dispute_ref=dispute_ref,
         appeal_ref=appeal_ref,
         seen_evidence=sorted({item.sha256 for item in entry.evidence} | set(extra_evidence)),
+        parties=sorted({entry.member_id, *(party for party in parties if party)}),
         created_at=now,
         hashes=[ReinsertionGuardHash(stored_hash=value, key_id=hashes[value]) for value in sorted(hashes)],
     )

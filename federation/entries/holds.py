@@ -45,23 +45,40 @@ class HoldCase:
     def guard_until(self, guard: ReinsertionGuard) -> datetime:
         return guard.created_at + timedelta(days=self.guard_days)
 
+    @property
+    def parties(self) -> set[str]:
+        """The re-listing's member and every party to the cases it would reverse."""
+        return {self.hold.entry.member_id, *(party for guard in self.guards for party in guard.parties or [])}
 
-def review_queue(session: Session, *, guard_days: int) -> list[HoldCase]:
-    """Holds waiting for a decision, oldest first (a held entry withdrawn or expired is no longer waiting)."""
+
+def review_queue(session: Session, reviewer: str, *, guard_days: int) -> list[HoldCase]:
+    """Holds ``reviewer`` may decide, oldest first (a held entry withdrawn or expired is no longer waiting).
+
+    A hold whose cases the reviewer's member was party to is left out: it may not decide it, and
+    the hold alone would tell it who listed the person again."""
     holds = session.scalars(
         select(EntryHold)
         .join(Entry, Entry.id == EntryHold.entry_id)
         .where(EntryHold.state == "pending", Entry.state == "held")
         .order_by(EntryHold.id)
     )
-    return [_case(session, hold, guard_days) for hold in holds]
+    return [case for case in (_case(session, hold, guard_days) for hold in holds) if reviewer not in case.parties]
 
 
-def hold_case(session: Session, entry_ref: str, *, guard_days: int) -> HoldCase:
+def hold_case(session: Session, entry_ref: str, reviewer: str, *, guard_days: int) -> HoldCase:
+    """One hold as an impartial reviewer reads it; a party gets 403, like a conflicted dispute."""
     hold = session.scalar(select(EntryHold).join(Entry, Entry.id == EntryHold.entry_id).where(Entry.ref == entry_ref))
     if hold is None:
         raise NotFound(f"No hold on entry {entry_ref}.", code="hold_not_found")
-    return _case(session, hold, guard_days)
+    case = _case(session, hold, guard_days)
+    if reviewer == hold.entry.member_id:
+        raise Forbidden("Your own member listed this entry: another reviewer decides its hold.", code="own_member")
+    if reviewer in case.parties:
+        raise Forbidden(
+            "Your member was a party to the case this re-listing would reverse: another reviewer decides it.",
+            code="conflict_of_interest",
+        )
+    return case
 
 
 def _case(session: Session, hold: EntryHold, guard_days: int) -> HoldCase:
@@ -74,10 +91,8 @@ def decide_hold(
 ) -> HoldCase:
     """``approve`` lists the entry now; ``reject`` ends it. Only a re-listing with new evidence and a
     certification can be approved: without them the guard's promise to the listed person would be empty."""
-    case = hold_case(session, entry_ref, guard_days=guard_days)
+    case = hold_case(session, entry_ref, reviewer, guard_days=guard_days)
     hold, entry = case.hold, case.hold.entry
-    if entry.member_id == reviewer:
-        raise Forbidden("Your own member listed this entry: another reviewer decides its hold.", code="own_member")
     if hold.state != "pending" or entry.state != "held":
         raise Conflict(f"The hold on {entry_ref} is no longer pending (entry {entry.state}).", code="hold_decided")
     if decision == "approve" and case.gaps:

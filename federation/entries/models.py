@@ -168,6 +168,9 @@ class ReinsertionGuard(Base):
     appeal_ref: Mapped[str | None] = mapped_column(String(32), nullable=True)
     #: SHA-256 digests of every piece of evidence seen in the overturned case.
     seen_evidence: Mapped[list[str]] = mapped_column(JSON)
+    #: Members that were parties to the overturned case (the listing member, the disputing member):
+    #: none of their reviewers decides a re-listing it holds (``holds.py``).
+    parties: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     #: When the guard period ended and its hashes were deleted.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

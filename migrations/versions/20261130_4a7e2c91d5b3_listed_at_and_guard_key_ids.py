@@ -10,7 +10,8 @@ were made under is retired, so its hashes keep their key id and ``federation sal
 refuses while a live guard holds hashes under the retiring salt alone.
 Issue 11 point 8 (the privacy notice says how long things are kept): appeals.erased_at marks a
 decided appeal whose statement, identifier hashes and address tag were erased after
-FEDERATION_APPEAL_RETENTION_DAYS.
+FEDERATION_APPEAL_RETENTION_DAYS. Issue 11 point 4 on holds: reinsertion_guards.parties names the
+members that were parties to the overturned case, so none of their reviewers decides a re-listing.
 
 Revision ID: 4a7e2c91d5b3
 Revises: 69e95f25958a
@@ -43,9 +44,16 @@ def upgrade():
         batch_op.add_column(sa.Column('key_id', sa.String(length=32), nullable=True))
     with op.batch_alter_table('appeals', schema=None) as batch_op:
         batch_op.add_column(sa.Column('erased_at', federation.database.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('reinsertion_guards', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('parties', sa.JSON(), nullable=True))
+    op.execute("UPDATE reinsertion_guards SET parties = '[]'")
+    with op.batch_alter_table('reinsertion_guards', schema=None) as batch_op:
+        batch_op.alter_column('parties', existing_type=sa.JSON(), nullable=False)
 
 
 def downgrade():
+    with op.batch_alter_table('reinsertion_guards', schema=None) as batch_op:
+        batch_op.drop_column('parties')
     with op.batch_alter_table('appeals', schema=None) as batch_op:
         batch_op.drop_column('erased_at')
     with op.batch_alter_table('reinsertion_guard_hashes', schema=None) as batch_op:

@@ -236,6 +236,27 @@ def test_a_reviewer_cannot_decide_a_hold_on_its_own_members_entry(client, app, p
     assert decide_hold(client, parties, held["ref"], "approve").status_code == 200
 
 
+def test_no_party_to_the_overturned_case_reviews_its_relisting(client, app, auth, make_member, parties):
+    """The member whose listing was overturned, and the one that disputed it, see nothing and decide nothing."""
+    lister, disputer = (auth.headers(make_member(n, roles=["submit", "query", "review"])) for n in ("shop-x", "risk-y"))
+    entry = list_entry(client, app, lister, "x1", phone=PHONE)
+    body = {"reason": "The buyer showed us the code was never delivered.", "evidence": [digest("y")]}
+    filed = client.post(f"/v1/entries/{entry}/disputes", json=body, headers=disputer).get_json()
+    client.post(f"/v1/disputes/{filed['ref']}/answer", json={"answer": "retract", "evidence": []}, headers=lister)
+    held = relist(client, app, parties["shop-b"], "b1")
+    for party in (lister, disputer):
+        assert client.get("/v1/review/holds", headers=party).get_json()["holds"] == []
+        assert problem(client.get(f"/v1/review/holds/{held['ref']}", headers=party), 403)["code"] == (
+            "conflict_of_interest"
+        )
+        decision = {"decision": "approve", "reason": "Looks fine to us."}
+        refused = client.post(f"/v1/review/holds/{held['ref']}/decision", json=decision, headers=party)
+        assert problem(refused, 403)["code"] == "conflict_of_interest"
+    assert [
+        case["entry"] for case in client.get("/v1/review/holds", headers=parties["fed-review"]).get_json()["holds"]
+    ] == [held["ref"]]
+
+
 def test_members_cannot_review_holds(client, app, parties, overturned):
     held = relist(client, app, parties["shop-b"], "b1")
     assert problem(client.get("/v1/review/holds", headers=parties["shop-b"]), 403)["code"] == "insufficient_scope"

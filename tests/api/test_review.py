@@ -80,9 +80,8 @@ def test_a_reviewer_cannot_decide_a_dispute_its_member_is_party_to(client, peopl
     ref = dispute(client, people)
     answer(client, people["shop-a"], ref)
     assert problem(decide(client, people, ref, who=conflicted), 403)["code"] == "conflict_of_interest"
-    # In the review queue too, a party sees its own case as a party: neither member is named.
-    [queued] = client.get("/v1/disputes?role=reviewer", headers=people[conflicted]).get_json()["disputes"]
-    assert queued["ref"] == ref and "filed_by" not in queued and "submitted_by" not in queued
+    # Not in its review queue at all (it follows the case as a party: role=submitter or filer).
+    assert client.get("/v1/disputes?role=reviewer", headers=people[conflicted]).get_json()["disputes"] == []
     assert decide(client, people, ref).status_code == 200  # a neutral reviewer may
 
 
@@ -96,6 +95,13 @@ def test_a_reviewer_cannot_decide_an_appeal_that_matched_an_entry_of_its_own_mem
     # A party, not a reviewer, here: it would learn who else listed the person, and read the appellant's files.
     own_case = client.get(f"/v1/appeals/{ref}/case", headers=people["shop-a"])
     assert problem(own_case, 403)["code"] == "conflict_of_interest"
+    # Nor through the queues and the other member's dispute: the case is not in its queues, and
+    # that dispute is a stranger's to it (404), never the reviewer's view naming shop-b.
+    queues = client.get("/v1/review/appeals", headers=people["shop-a"]).get_json()
+    assert queues["appeals"] == [] and queues["cases"] == []
+    assert client.get("/v1/disputes?role=reviewer", headers=people["shop-a"]).get_json()["disputes"] == []
+    [other] = client.get("/v1/disputes?role=submitter", headers=people["shop-b"]).get_json()["disputes"]
+    assert client.get(f"/v1/disputes/{other['ref']}", headers=people["shop-a"]).status_code == 404
     case = client.get(f"/v1/appeals/{ref}/case", headers=people["risk-c"]).get_json()
     assert len(case["disputes"]) == 2
     video = case["appeal"]["files"][0]["download"]
