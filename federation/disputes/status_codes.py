@@ -120,7 +120,11 @@ def request_new_code(
     by_ref = session.scalar(
         select(func.count())
         .select_from(AppealCodeRequest)
-        .where(AppealCodeRequest.ref == ref, AppealCodeRequest.created_at > now - timedelta(days=1))
+        .where(
+            AppealCodeRequest.ref == ref,
+            AppealCodeRequest.client_tag == client_tag,  # a stranger cannot use up the person's requests
+            AppealCodeRequest.created_at > now - timedelta(days=1),
+        )
     )
     if by_ref >= limits.per_appeal_daily:
         raise TooManyRequests("Too many requests for this appeal today.", headers={"Retry-After": "86400"})
