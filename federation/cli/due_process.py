@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..database import utcnow
-from ..disputes import appeals, retention
+from ..disputes import appeals, decision_notices, retention
 from ..disputes import service as disputes
 from ..disputes.deadlines import apply_deadlines
 from ..disputes.evidence_files import erase_unneeded
@@ -35,6 +35,13 @@ def tick_once() -> str:
     )
     purged = run(lambda: expiry.purge(db.session, now=utcnow()))
     guards = run(lambda: guard.purge_guards(db.session, days=_guard_days(), now=utcnow()))
+    notices = run(
+        lambda: decision_notices.due_notices(
+            db.session, contact_box=settings.contact_box, status_url=_status_url(), now=utcnow()
+        )
+    )
+    for message in notices:  # committed first: the contact is erased whether or not the mail gets through
+        postman().post(message)
     forgotten = run(
         lambda: retention.erase_decided_appeals(db.session, days=settings.appeal_retention_days, now=utcnow())
     )
@@ -47,7 +54,7 @@ def tick_once() -> str:
         f"disputes warned {report.warned}, unanswered {report.unanswered}, "
         f"review overdue {report.review_overdue}, moot {report.moot}; "
         f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
-        f"reinsertion guards ended {guards}; decided appeals erased {forgotten}; "
+        f"reinsertion guards ended {guards}; decisions sent {len(notices)}; decided appeals erased {forgotten}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
         f"audit lines recovered {audited}; evidence files erased {erased}; outbox messages deleted {outbox}"
     )
@@ -152,6 +159,11 @@ def appeal_decide(ref: str, decision: str, reason: str, expedite_reason: str | N
         )
     )  # fmt: skip
     click.echo(f"{appeal.ref}: {appeal.state}")
+
+
+def _status_url() -> str:
+    """The status page's address for messages: ``FEDERATION_PUBLIC_URL`` + path (the tick has no request)."""
+    return f"{str(current_app.config.get('PUBLIC_URL') or '').rstrip('/')}/appeal/status"
 
 
 def _guard_days() -> int:

@@ -374,7 +374,7 @@ def _close_appeal(
 ) -> None:
     appeal.state, appeal.decided_by, appeal.decision_reason = decision, by, reason
     appeal.decided_at = appeal.updated_at = now
-    appeal.contact_encrypted = None  # erased when the case closes
+    # The contact stays until the tick has sent the decision to it (``decision_notices``), then goes.
     record(
         session,
         f"appeal:{decision}",

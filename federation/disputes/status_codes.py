@@ -104,7 +104,7 @@ def request_new_code(
     """A new status code for the appeal's contact, if ``contact`` is that contact; else nothing, silently.
 
     Rate-limited per client address and per appeal number whether or not the number exists, so
-    the limit says nothing either. Closed appeals have no contact left (erased at closing): they
+    the limit says nothing either. Decided appeals have no contact left (erased once told): they
     get nothing, and their old code still shows the decision.
     """
     ref = ref[:32]

@@ -41,8 +41,9 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "contact": {"zh-CN": "联系方式", "en": "How to reach you"},
     "contact_hint": {
-        "zh-CN": "邮箱或手机号，用于告知决定。加密保存，结案后删除。",
-        "en": "E-mail or phone, to tell you the decision. Stored encrypted, erased when the case closes.",
+        "zh-CN": "电子邮箱，用于把决定告诉您，以及在您遗失查询码时发送新的查询码。加密保存，决定送达后删除。",
+        "en": "An e-mail address, to tell you the decision and to send a new status code if you lose yours. "
+        "Stored encrypted, erased once the decision has been sent.",
     },
     "id_video": {"zh-CN": "手持身份证视频", "en": "Video of you holding your ID"},
     "id_video_hint": {
@@ -152,8 +153,9 @@ TEXT: dict[str, dict[str, str]] = {
         "the numbers themselves are not kept.",
     },
     "privacy_contact": {
-        "zh-CN": "联系方式：加密保存，只用于告知决定；结案时删除。",
-        "en": "Your contact: stored encrypted, used only to tell you the decision; erased when the case closes.",
+        "zh-CN": "联系方式：加密保存，只用于告知决定和补发查询码；决定送达后即删除。",
+        "en": "Your contact: stored encrypted, used only to tell you the decision and to resend a lost status code; "
+        "erased once the decision has been sent.",
     },
     "privacy_files": {
         "zh-CN": "视频和证据文件：只有审核员可以查看；在没有未结申诉需要时删除。",

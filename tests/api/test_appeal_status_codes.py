@@ -142,16 +142,26 @@ def test_code_requests_are_rate_limited_per_address_and_per_appeal(client, db, m
     assert problem(unknown[-1], 429)["status"] == problem(per_appeal[-1], 429)["status"]
 
 
-def test_a_closed_appeal_has_no_contact_left_and_gets_no_new_code(client, app, db, mail, auth, make_member):
+def test_the_decision_is_sent_to_the_contact_which_is_then_erased(client, app, db, mail, auth, make_member):
+    """The contact's one purpose: the tick mails the decision (real SMTP), then erases the address."""
     reviewer = auth.headers(make_member("fed-review", roles=["review"]))
     receipt = file(client, appeal_body(UNLISTED)).get_json()
     tick(datetime.now(UTC))
     client.post(
         f"/v1/appeals/{receipt['appeal']}/decision",
-        json={"decision": "closed_no_match", "reason": "Nothing listed."},
+        json={"decision": "closed_no_match", "reason": "Nothing listed under these numbers."},
         headers=reviewer,
     )
-    assert ask_for_code(client, receipt["appeal"], CONTACT).status_code == 202
+    result = app.test_cli_runner().invoke(args=["tick"])
+    assert result.exit_code == 0 and "decisions sent 1" in result.output, result.output
+    app.extensions["federation.postman"].drain()
+    notice = mail.next()
+    assert notice["To"] == CONTACT and receipt["appeal"] in notice.get_content()
+    assert "Nothing listed under these numbers." in notice.get_content()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT contact_encrypted FROM appeals")).scalar() is None
+    assert "decisions sent 0" in app.test_cli_runner().invoke(args=["tick"]).output  # sent once
+    assert ask_for_code(client, receipt["appeal"], CONTACT).status_code == 202  # nothing left to send a code to
     app.extensions["federation.postman"].drain()
     assert mail.empty()
     assert status(client, receipt).get_json()["state"] == "closed_no_match"  # the old code still reads it

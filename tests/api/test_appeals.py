@@ -120,7 +120,7 @@ def answer_every_case(client, listed, answer: str = "uphold") -> None:
         assert client.post(f"/v1/disputes/{case['ref']}/answer", json=body, headers=listed["shop-a"]).status_code == 200
 
 
-def test_an_upheld_appeal_delists_and_erases_the_contact(client, app, listed, db):
+def test_an_upheld_appeal_delists_and_the_contact_goes_once_told(client, app, listed, db):
     receipt = file(client, appeal_body(LISTED)).get_json()
     tick(datetime.now(UTC))
     answer_every_case(client, listed)
@@ -134,6 +134,9 @@ def test_an_upheld_appeal_delists_and_erases_the_contact(client, app, listed, db
     shown = status(client, receipt).get_json()
     assert shown["state"] == "upheld" and shown["decision_reason"].startswith("The video matches")
     assert lookup(client, listed["risk-c"], query(app, LISTED)).get_json()["identifiers"][0]["matched"] is False
+    with db.engine.connect() as conn:  # kept until the tick has sent the decision to it
+        assert conn.execute(text("SELECT contact_encrypted FROM appeals")).scalar() is not None
+    assert app.test_cli_runner().invoke(args=["tick"]).exit_code == 0
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT contact_encrypted FROM appeals")).scalar() is None
 
