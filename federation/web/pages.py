@@ -157,8 +157,13 @@ def _notes(errors: list[dict[str, Any]], rows: list[int], situation: Situation) 
 
 
 def _video_of(body: dict[str, Any]) -> str | None:
-    """The digest of an ID video stored with a failed attempt: the person need not upload it again."""
-    return next((item["sha256"] for item in body.get("evidence", []) if item["kind"] == "id_video"), None)
+    """The digest of an ID video stored with a failed attempt: the person need not upload it again.
+
+    Only a video we really hold: a digest typed in without an upload is not "the video you uploaded"."""
+    digest = next((item["sha256"] for item in body.get("evidence", []) if item["kind"] == "id_video"), None)
+    if not isinstance(digest, str) or len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+        return None
+    return digest if (due_process().upload_dir / digest).is_file() else None
 
 
 def _body_from_form(rows: list[int]) -> dict[str, Any]:

@@ -216,6 +216,13 @@ def test_a_video_uploaded_with_a_failed_attempt_need_not_be_uploaded_again(clien
     assert post_appeal(client, fixed).status_code == 202
 
 
+def test_a_typed_digest_without_an_upload_is_not_called_an_uploaded_video(client, db):
+    form = appeal_form(client, UNLISTED, video=None, declared="a" * 64)
+    form["statement"] = "太短"
+    page = post_appeal(client, form).get_data(as_text=True)
+    assert "无需重新上传" not in page
+
+
 def test_a_rate_limit_says_when_to_try_again_not_what_to_correct(client, db):
     for n in range(5):
         assert post_appeal(client, appeal_form(client, f"1370013{n:04d}")).status_code == 202
