@@ -113,7 +113,7 @@ def test_pages_are_chinese_by_default_english_on_request_and_every_control_is_la
 def test_the_form_names_the_operator_says_what_happens_next_and_carries_the_privacy_notice(client, app, monkeypatch):
     zh = client.get("/appeal").get_data(as_text=True)
     assert 'name="viewport" content="width=device-width' in zh
-    assert 'id="privacy"' in zh and "原始号码不保存" in zh and "结案时删除" in zh and "加密标记" in zh
+    assert 'id="privacy"' in zh and "原始号码不保存" in zh and "决定送达后即删除" in zh and "加密标记" in zh
     assert "15 个工作日内" in zh and "14 天内答复" in zh and "运营方：黑名单联防联控平台" in zh
     monkeypatch.setitem(app.config, "OPERATOR_NAME", "Example Data Co.")
     monkeypatch.setitem(app.config, "OPERATOR_CONTACT", "privacy@example.cn")
