@@ -68,6 +68,9 @@ class Config:
     #: Days after a dispute or appeal is upheld (or conceded) during which a new listing of the same
     #: identifiers, by any member, is held for a reviewer instead of matching (docs/disputes.md).
     REINSERTION_GUARD_DAYS = 180
+    #: The share of new listings (0..1) held for a reviewer's quality check before they take effect.
+    #: It is also why a hold says nothing about a person: a held answer may be a sample.
+    HOLD_SAMPLE_RATE = 0.02
     #: Days before its answer deadline that a submitter is reminded (change feed and webhooks).
     DEADLINE_WARNING_DAYS = 3
     #: Working days a reviewer has to decide a person's appeal, counted on the working-day calendar
@@ -129,6 +132,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     WEBHOOK_ALLOW_HTTP = True  # the tests' receivers listen on http://127.0.0.1
+    HOLD_SAMPLE_RATE = 0.0  # deterministic listings; tests that sample set it themselves
 
 
 def load_config(app: Flask, config: type[Config] | None, overrides: dict[str, Any] | None) -> None:

@@ -17,6 +17,7 @@ The disputes layer creates guards (``disputes/reinsertion.py``); this module nev
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -91,22 +92,39 @@ def live_guards(session: Session, stored_hashes: list[bytes], *, days: int, now:
     )
 
 
-def hold_if_guarded(
-    session: Session, entry: Entry, submission: rules.Submission, *, days: int, now: datetime
+def hold_if_needed(
+    session: Session, entry: Entry, submission: rules.Submission, *, policy: rules.Policy, now: datetime
 ) -> EntryHold | None:
-    """A new entry that hits a live guard is ``held``; the hold tells the reviewer what is new and certified."""
-    guards = live_guards(session, [item.stored_hash for item in entry.identifiers], days=days, now=now)
-    if not guards:
-        return None
-    seen = {digest for guard in guards for digest in guard.seen_evidence}
+    """A new entry is ``held`` if it hits a live guard (``reinsertion``), or if drawn for a quality
+    check (``sample``, ``FEDERATION_HOLD_SAMPLE_RATE``). The submitter sees the same ``held`` either
+    way: the samples are what keep a hold from telling anyone that a person was listed before."""
+    guards = live_guards(
+        session, [item.stored_hash for item in entry.identifiers], days=policy.reinsertion_guard_days, now=now
+    )
+    if guards:
+        seen = {digest for guard in guards for digest in guard.seen_evidence}
+        return _hold(entry, submission, "reinsertion", guards, sorted({e.sha256 for e in entry.evidence} - seen), now)
+    if secrets.randbelow(1_000_000) < policy.hold_sample_rate * 1_000_000:
+        return _hold(entry, submission, "sample", [], sorted(e.sha256 for e in entry.evidence), now)
+    return None
+
+
+def _hold(
+    entry: Entry,
+    submission: rules.Submission,
+    cause: str,
+    guards: list[ReinsertionGuard],
+    new_evidence: list[str],
+    now: datetime,
+) -> EntryHold:
     certification = submission.certification
     entry.state, entry.listed_at = "held", None
     return EntryHold(
         entry=entry,
-        cause="reinsertion",
+        cause=cause,
         state="pending",
         guard_ids=[guard.id for guard in guards],
-        new_evidence=sorted({item.sha256 for item in entry.evidence} - seen),
+        new_evidence=new_evidence,
         certified=certification is not None,
         certification=certification.statement if certification else None,
         created_at=now,

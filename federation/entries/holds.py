@@ -40,6 +40,9 @@ class HoldCase:
 
     @property
     def gaps(self) -> list[str]:
+        """What a re-listing lacks; a sampled listing needs nothing but a reviewer's look."""
+        if self.hold.cause != "reinsertion":
+            return []
         return rules.hold_gaps(self.hold.new_evidence, self.hold.certified)
 
     def guard_until(self, guard: ReinsertionGuard) -> datetime:

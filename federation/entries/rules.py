@@ -138,6 +138,8 @@ class Policy:
     known_key_ids: Collection[str]
     #: Days after a dispute or appeal is upheld during which a re-listing is held for review.
     reinsertion_guard_days: int = 180
+    #: The share of new listings held for a reviewer's quality check (``guard.hold_if_needed``).
+    hold_sample_rate: float = 0.0
 
     @classmethod
     def from_config(cls, config: dict[str, Any], known_key_ids: Collection[str]) -> Policy:
@@ -146,6 +148,7 @@ class Policy:
             police_thresholds=police_thresholds(config),
             known_key_ids=known_key_ids,
             reinsertion_guard_days=int(config["REINSERTION_GUARD_DAYS"]),
+            hold_sample_rate=min(1.0, max(0.0, float(config["HOLD_SAMPLE_RATE"]))),
         )
 
 

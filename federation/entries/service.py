@@ -59,7 +59,7 @@ def submit(
     if existing is not None:
         return _replayed(existing, submission)
     entry = _new_entry(member_id, submission, digest, policy, identifier_secrets, now, idempotency_key)
-    hold = guard.hold_if_guarded(session, entry, submission, days=policy.reinsertion_guard_days, now=now)
+    hold = guard.hold_if_needed(session, entry, submission, policy=policy, now=now)
     try:
         with session.begin_nested():
             session.add_all([entry] if hold is None else [entry, hold])

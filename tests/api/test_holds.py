@@ -391,3 +391,29 @@ def test_a_salt_rotation_does_not_open_a_way_past_the_guard(client, app, db, par
     body["relisting_certification"] = CERTIFIED
     response = client.post("/v1/entries", json=body, headers=parties["shop-b"])
     assert response.status_code == 201 and response.get_json()["state"] == "held"
+
+
+def test_a_sampled_listing_is_held_like_a_guarded_one_and_so_a_hold_tells_nothing(
+    client, app, parties, overturned, monkeypatch
+):
+    """Quality samples are holds too: the submitter cannot tell a person's history from a held answer."""
+    import dataclasses
+
+    guarded = relist(client, app, parties["shop-b"], "b1")
+    policy = app.extensions["federation.entries.policy"]
+    monkeypatch.setitem(app.extensions, "federation.entries.policy", dataclasses.replace(policy, hold_sample_rate=1.0))
+    sampled = list_entry_json(client, app, parties["shop-b"], "b2", identifiers=hashed(app, "phone", "13900139000"))
+    assert sampled["state"] == guarded["state"] == "held" and sampled["hold_reason"] == guarded["hold_reason"]
+    assert sorted(sampled) == sorted(guarded)
+    case = hold_case(client, parties, sampled["ref"])
+    assert case["cause"] == "sample" and case["missing"] == [] and case["overturned_cases"] == []
+    assert not matched(client, app, parties, phone="13900139000")
+    assert decide_hold(client, parties, sampled["ref"], "approve").status_code == 200
+    assert matched(client, app, parties, phone="13900139000")
+    assert ("listed", sampled["ref"]) in feed_entries(client, parties)
+
+
+def list_entry_json(client, app, headers, case_ref: str, **overrides) -> dict:
+    response = client.post("/v1/entries", json=entry_payload(app, case_ref, **overrides), headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
