@@ -127,7 +127,7 @@ def test_the_lookup_endpoint_answers_503_when_its_audit_fails(client, app, auth,
     assert "identifiers" not in response.get_json()  # no answer for an unaudited lookup
 
 
-def test_recovery_racing_a_spool_file_being_created_takes_nothing_from_its_writer(db, make_member, tmp_path, monkeypatch):
+def test_recovery_racing_a_new_spool_file_takes_nothing_from_its_writer(db, make_member, tmp_path, monkeypatch):
     """The race that lost lines with no fault: another worker's recovery runs exactly between the
     writer creating its new spool file and locking it. It must not see that file as a dead worker's."""
     make_member("risk-c")
