@@ -31,6 +31,7 @@ from ..errors import Conflict, NotFound, TooManyRequests, ValidationFailed, fiel
 from ..events.service import record
 from ..identifiers import InvalidIdentifier, hash_normalized, normalize
 from ..identifiers.secrets import IdentifierSecrets
+from ..locks import hold
 from . import cases
 from . import service as disputes
 from .contact import ContactBox
@@ -149,6 +150,11 @@ def file_appeal(
         )
     hashed = _hashed_identifiers(identifiers, identifier_secrets, default_region)
     del identifiers  # the raw values go no further than this function
+    client_tag = identifier_secrets.keyed_tag("client", client_address)
+    # Count and insert as one step: filings that share the address or an identifier wait here in
+    # turn (``locks.py``), so a limit of 5 lets 5 through however many race. The same locks are
+    # taken whether or not anything is listed; a racing retry then finds the first filing below.
+    hold(session, f"appeal-client:{client_tag}", *(f"appeal-identifier:{item.tag}" for item in hashed))
     idempotency = None
     if idempotency_key is not None:
         said = {"statement": statement, "contact": contact, "language": language, "evidence": evidence}
@@ -156,7 +162,6 @@ def file_appeal(
         replayed = _replayed(session, idempotency, identifier_secrets)
         if replayed is not None:
             return replayed
-    client_tag = identifier_secrets.keyed_tag("client", client_address)
     _check_limits(session, client_tag, hashed, evidence, limits, now)
     ref = new_ref("A")
     appeal = Appeal(
@@ -269,7 +274,15 @@ def match_received(
     Held entries too: a person whose re-listing waits for a reviewer (the reinsertion guard) is heard
     before it can take effect, not told "nothing matched" and then listed on approval.
     """
-    received = list(session.scalars(select(Appeal).where(Appeal.state == "received").order_by(Appeal.id)))
+    cases.serialise(session)  # two ticks never match one appeal twice, nor race a decision on its case
+    received = list(
+        session.scalars(
+            select(Appeal)
+            .where(Appeal.state == "received")
+            .order_by(Appeal.id)
+            .execution_options(populate_existing=True)  # as committed by whoever held the lock before
+        )
+    )
     for appeal in received:
         cases.join_open_case(session, appeal, now=now)
         _dispute_new_matches(session, appeal, now=now, deadlines=deadlines)
@@ -324,6 +337,7 @@ def decide_appeal(
     The rules of ``fairness.py`` hold for every dispute of the case at once: refused if any matched entry
     is the reviewer's own member's, or if a submitter may still answer and no ``expedite_reason`` is given.
     """
+    cases.serialise(session)  # no tick joins an appeal to this case while it is being decided
     appeal = get_appeal(session, ref)
     if appeal.state != "under_review":
         raise Conflict(f"Appeal {ref} is {appeal.state}: only appeals under review are decided.", code="appeal_state")

@@ -18,7 +18,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..events.service import record
+from ..locks import hold
 from .models import APPEAL_OPEN_STATES, Appeal, AppealIdentifier, Dispute
+
+
+def serialise(session: Session) -> None:
+    """Hold the appeal-case lock until the transaction ends. Taken first by everything that joins
+    appeals to cases or closes them (matching, an appeal's decision, a dispute's answer or decision,
+    ``federation tick``), so an appeal never joins a case that another transaction is closing and
+    two ticks never build two open cases for one identifier. One lock, not one per identifier: these
+    steps are rare (a reviewer's click, a tick a minute) and a single lock cannot deadlock."""
+    hold(session, "appeal-cases")
 
 
 @dataclass(frozen=True, slots=True)

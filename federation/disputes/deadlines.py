@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from ..entries.models import Entry
 from ..entries.service import ENDED_STATES
 from ..events.service import record
-from . import appeals
+from . import appeals, cases
 from .models import Dispute
 from .service import Deadlines, moot_others
 
@@ -45,6 +45,7 @@ class TickReport:
 def apply_deadlines(
     session: Session, *, now: datetime, deadlines: Deadlines, identifier_secrets, actor: str = "system:tick"
 ) -> TickReport:
+    cases.serialise(session)  # one tick at a time: a second waits, then finds nothing left to do
     warned = warn_submitters(session, now=now, warning_days=deadlines.warning_days, actor=actor)
     unanswered = list(
         session.scalars(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Base, UTCDateTime
@@ -164,4 +164,14 @@ class Dispute(Base):
         Index("ix_disputes_for_entry", "entry_id", "state"),
         Index("ix_disputes_for_deadlines", "state", "respond_by"),
         Index("ix_disputes_for_filer", "filed_by", "id"),
+        #: One open dispute per member and entry, whatever races (``service.file_dispute``). Appeal
+        #: disputes have no ``filed_by``: NULLs never collide.
+        Index(
+            "uq_disputes_open_per_filer",
+            "entry_id",
+            "filed_by",
+            unique=True,
+            sqlite_where=text("state <> 'closed'"),
+            postgresql_where=text("state <> 'closed'"),
+        ),
     )

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..entries.expiry import purge_identifiers
@@ -22,6 +23,8 @@ from ..entries.models import Entry
 from ..entries.service import ENDED_STATES, end_listing, withdraw
 from ..errors import Conflict, Forbidden, NotFound
 from ..events.service import record
+from ..locks import hold
+from . import cases
 from .calendar import WorkingCalendar
 from .fairness import answer_pending, check_may_decide
 from .models import Appeal, Dispute
@@ -76,8 +79,11 @@ def new_ref(prefix: str) -> str:
     return prefix + base64.b32encode(secrets.token_bytes(10)).decode("ascii")
 
 
-def _entry_by_ref(session: Session, ref: str) -> Entry:
-    entry = session.scalar(select(Entry).where(Entry.ref == ref))
+def _entry_by_ref(session: Session, ref: str, *, for_update: bool = False) -> Entry:
+    query = select(Entry).where(Entry.ref == ref)
+    if for_update:  # PostgreSQL: a row lock, released at commit; SQLite ignores it (one writer anyway)
+        query = query.with_for_update().execution_options(populate_existing=True)
+    entry = session.scalar(query)
     if entry is None:
         raise NotFound(f"No entry {ref}.", code="entry_not_found")
     return entry
@@ -99,21 +105,26 @@ def open_case(
 
     A dispute an appeal opens shares the appeal's decision deadline: the person was promised one date.
     """
-    dispute = Dispute(
-        ref=new_ref("D"),
-        entry=entry,
-        filed_by=filed_by,
-        appeal=appeal,
-        reason=reason,
-        evidence=evidence,
-        state="awaiting_answer",
-        respond_by=now + timedelta(days=deadlines.respond_days),
-        decide_by=appeal.decide_by if appeal is not None else now + timedelta(days=deadlines.decide_days),
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(dispute)
-    entry.open_disputes += 1
+    session.flush()  # what is pending goes first, outside the savepoint
+    try:
+        with session.begin_nested():  # the unique index on open member disputes decides a race
+            dispute = Dispute(
+                ref=new_ref("D"),
+                entry=entry,
+                filed_by=filed_by,
+                appeal=appeal,
+                reason=reason,
+                evidence=evidence,
+                state="awaiting_answer",
+                respond_by=now + timedelta(days=deadlines.respond_days),
+                decide_by=appeal.decide_by if appeal is not None else now + timedelta(days=deadlines.decide_days),
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(dispute)
+    except IntegrityError:
+        raise Conflict("You already dispute this entry.", code="dispute_open") from None
+    _count_open(session, entry, +1)
     entry.updated_at = now
     session.flush()
     record(
@@ -143,8 +154,14 @@ def file_dispute(
     now: datetime,
     deadlines: Deadlines,
 ) -> Dispute:
-    """A member disputes another member's entry; one open dispute per member and entry."""
-    entry = _entry_by_ref(session, entry_ref)
+    """A member disputes another member's entry; one open dispute per member and entry.
+
+    Concurrent filings are serialised on the entry (its row lock on PostgreSQL, the write lock on
+    SQLite) so the checks below see every dispute committed before; the partial unique index
+    ``uq_disputes_open_per_filer`` makes a second open dispute impossible even without them.
+    """
+    hold(session)
+    entry = _entry_by_ref(session, entry_ref, for_update=True)
     if entry.member_id == member_id:
         raise Forbidden("You listed this entry: retract it instead of disputing it.", code="own_entry")
     if entry.state in ENDED_STATES:
@@ -209,6 +226,7 @@ def answer(
     now: datetime,
 ) -> Dispute:
     """The submitter keeps its listing (``uphold``, with evidence: a reviewer decides) or withdraws it."""
+    cases.serialise(session)  # a withdrawal may close an appeal's case: not while a tick joins it
     dispute = get_dispute(session, ref)
     if dispute.entry.member_id != member_id:
         raise NotFound(f"No dispute {ref}.", code="dispute_not_found")
@@ -250,6 +268,7 @@ def decide(
 
     ``reviewer``: the deciding member's id, or ``cli:<user>`` for the operator (``fairness.py``).
     """
+    cases.serialise(session)  # a decision may close an appeal's case: not while a tick joins it
     dispute = get_dispute(session, ref)
     if dispute.state == "closed":
         raise Conflict(f"Dispute {ref} is already closed ({dispute.outcome}).", code="dispute_closed")
@@ -270,7 +289,7 @@ def close(session: Session, dispute: Dispute, outcome: str, *, by: str, reason: 
     dispute.state, dispute.outcome = "closed", outcome
     dispute.decided_by, dispute.decision_reason, dispute.decided_at, dispute.updated_at = by, reason, now, now
     entry = dispute.entry
-    entry.open_disputes = max(0, entry.open_disputes - 1)
+    _count_open(session, entry, -1)
     record(
         session,
         f"dispute:{outcome}",
@@ -298,6 +317,13 @@ def close(session: Session, dispute: Dispute, outcome: str, *, by: str, reason: 
         from .appeals import settle_if_done  # appeals build on disputes, not the other way round
 
         settle_if_done(session, dispute.appeal, now=now)
+
+
+def _count_open(session: Session, entry: Entry, change: int) -> None:
+    """Move the entry's open-dispute counter in the database (``SET open_disputes = open_disputes + 1``),
+    never from a value read earlier: concurrent filings and closings of one entry each count once."""
+    entry.open_disputes = case((Entry.open_disputes + change < 0, 0), else_=Entry.open_disputes + change)
+    session.flush()  # the attribute holds SQL until flushed; reading it afterwards loads the new count
 
 
 def _still_suspending(session: Session, entry: Entry, closing: Dispute) -> bool:

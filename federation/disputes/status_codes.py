@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from ..errors import TooManyRequests
 from ..events.service import record
 from ..identifiers.secrets import IdentifierSecrets
+from ..locks import hold
 from ..notify import Message
 from .contact import ContactBox
 from .models import Appeal, AppealCodeRequest
@@ -109,6 +110,7 @@ def request_new_code(
     """
     ref = ref[:32]
     client_tag = identifier_secrets.keyed_tag("client", client_address)
+    hold(session, f"appeal-code-client:{client_tag}", f"appeal-code-ref:{ref}")  # count and insert as one step
     session.execute(delete(AppealCodeRequest).where(AppealCodeRequest.created_at < now - timedelta(days=1)))
     by_client = session.scalar(
         select(func.count())

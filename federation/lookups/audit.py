@@ -17,7 +17,16 @@ commit path, 0.7 ms with this spool; the bare baseline uses 0.6). So:
   (a crash between commit and delete) adds nothing twice;
 * a worker holds an ``flock`` on its spool files. A file nobody holds belongs
   to a process that died: any worker's ingester, or ``federation tick``,
-  takes it over.
+  takes it over. A spool file is locked *before* it carries its ``.spool``
+  name: it is created and locked as ``<name>.creating`` and then renamed (the
+  lock belongs to the open file, so it survives the rename). Recovery only
+  ever looks at ``*.spool``, so it cannot mistake a file that is being created
+  for a dead worker's; creating the file under its final name and locking it
+  afterwards left a window in which another worker's recovery took the new,
+  still unlocked file, deleted it, and the live worker wrote its lines into
+  the deleted inode: lines lost with no fault at all. Recovery also checks,
+  once it holds a lock, that the name still leads to the inode it locked
+  (another recovery may have ingested and deleted it meanwhile).
 
 ``GET /v1/lookups/stats`` flushes its own worker's spool first; rows of other
 workers reach the table within a second.
@@ -45,6 +54,10 @@ from .models import LookupRecord
 
 logger = logging.getLogger(__name__)
 SUFFIX = ".spool"
+#: A spool file while it is created and locked; never taken by recovery while its creator lives.
+CREATING = ".creating"
+#: A ``.creating`` file this old whose lock is free was left by a process killed mid-creation.
+STALE_CREATING_SECONDS = 60
 CHUNK = 500
 
 
@@ -92,8 +105,7 @@ class AuditSpool:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._generation += 1
         self._path = self.folder / f"{self._token}-{self._generation}{SUFFIX}"
-        self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)  # "alive": nobody else ingests it
+        self._fd = _create_locked(self._path)
         self._lines = 0
 
     # -- moving lines into the database ------------------------------------------------------------
@@ -112,18 +124,15 @@ class AuditSpool:
 
     def recover(self) -> int:
         """Ingest every spool file no live process holds."""
+        if not self.folder.is_dir():
+            return 0
         added = 0
-        for path in sorted(self.folder.glob(f"*{SUFFIX}")) if self.folder.is_dir() else ():
-            try:
-                fd = os.open(path, os.O_RDONLY)
-            except FileNotFoundError:
-                continue  # ingested meanwhile
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)  # its writer is alive
-                continue
-            added += self._ingest(fd, path)
+        for path in sorted(self.folder.glob(f"*{SUFFIX}")):
+            fd = _take_over(path)
+            if fd is not None:
+                added += self._ingest(fd, path)
+        for path in self.folder.glob(f"*{CREATING}"):
+            _remove_if_abandoned(path)
         return added
 
     def _ingest(self, fd: int, path: Path) -> int:
@@ -153,6 +162,54 @@ class AuditSpool:
                 self.flush()
             except Exception:  # noqa: BLE001 - keep the ingester alive
                 logger.exception("audit ingestion failed")
+
+
+def _create_locked(path: Path) -> int:
+    """A new spool file at ``path``, already locked when the name appears; its descriptor."""
+    creating = path.with_name(path.name + CREATING)
+    fd = os.open(creating, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # "alive": nobody else ingests it
+        os.rename(creating, path)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _take_over(path: Path) -> int | None:
+    """A locked read descriptor on ``path`` if no live process holds it, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None  # ingested meanwhile
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.fstat(fd).st_ino != os.stat(path).st_ino:
+            raise FileNotFoundError(path)  # ingested and deleted between our open and our lock
+    except (BlockingIOError, FileNotFoundError):
+        os.close(fd)  # its writer is alive, or the file is gone
+        return None
+    return fd
+
+
+def _remove_if_abandoned(path: Path) -> None:
+    """A ``.creating`` file never holds a line (lines are written after the rename); one whose
+    creator was killed between its creation and its rename is deleted once it is old and unheld."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        if time.time() - os.fstat(fd).st_mtime < STALE_CREATING_SECONDS:
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.fstat(fd).st_size == 0:
+            path.unlink(missing_ok=True)
+    except (BlockingIOError, FileNotFoundError):
+        pass
+    finally:
+        os.close(fd)
 
 
 def _parse(data: bytes, path: Path):

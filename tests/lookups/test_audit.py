@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from datetime import UTC, datetime
 
 import orjson
@@ -11,6 +17,7 @@ import sqlalchemy as sa
 
 from federation.errors import ServiceUnavailable
 from federation.extensions import db as _db
+from federation.lookups import audit
 from federation.lookups.audit import AuditSpool
 from federation.lookups.models import LookupRecord
 
@@ -118,3 +125,104 @@ def test_the_lookup_endpoint_answers_503_when_its_audit_fails(client, app, auth,
         object.__setattr__(context, "write_audit", working)
     assert response.status_code == 503 and response.get_json()["code"] == "audit_unavailable"
     assert "identifiers" not in response.get_json()  # no answer for an unaudited lookup
+
+
+def test_recovery_racing_a_new_spool_file_takes_nothing_from_its_writer(db, make_member, tmp_path, monkeypatch):
+    """The race that lost lines with no fault: another worker's recovery runs exactly between the
+    writer creating its new spool file and locking it. It must not see that file as a dead worker's."""
+    make_member("risk-c")
+    folder = tmp_path / "spool"
+    writer, other_worker = AuditSpool(_db.engine, folder, interval=3600), AuditSpool(_db.engine, folder)
+    real_flock, recovered = fcntl.flock, []
+
+    def flock_after_a_rival_recovery(fd: int, operation: int) -> None:
+        if operation == fcntl.LOCK_EX and not recovered:  # the writer's blocking lock of its new file
+            recovered.append(other_worker.recover())
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(audit.fcntl, "flock", flock_after_a_rival_recovery)
+    writer.write(row("risk-c", 1))
+    writer.write(row("risk-c", 2))
+    assert recovered == [0] and len(list(folder.glob("*.spool"))) == 1  # the live file was left alone
+    assert writer.flush() == 2 and count_rows(_db.engine) == 2
+
+
+def test_recovery_skips_a_file_another_recovery_deleted_after_it_was_opened(
+    db, make_member, tmp_path, monkeypatch, caplog
+):
+    make_member("risk-c")
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    dead = folder / "4242-dead-1.spool"
+    dead.write_bytes(orjson.dumps({**row("risk-c", 1), "audit_key": "dead-worker-1"}) + b"\n")
+    first, second = AuditSpool(_db.engine, folder), AuditSpool(_db.engine, folder)
+    real_flock, taken = fcntl.flock, []
+
+    def flock_after_the_first_recovery(fd: int, operation: int) -> None:
+        if not taken:  # the second recovery opened the file; the first ingests and deletes it now
+            taken.append(None)
+            taken[0] = first.recover()
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(audit.fcntl, "flock", flock_after_the_first_recovery)
+    assert second.recover() == 0 and taken == [1]  # the deleted inode is not read a second time
+    assert count_rows(_db.engine) == 1 and not dead.exists()
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]  # no failed ingestion either
+
+
+def test_an_abandoned_creating_file_is_removed_and_a_fresh_one_is_left_alone(tmp_path):
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    old, fresh = folder / f"4242-x-1{audit.SUFFIX}{audit.CREATING}", folder / f"4343-y-1{audit.SUFFIX}{audit.CREATING}"
+    old.touch()
+    fresh.touch()
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    assert AuditSpool(sa.create_engine("sqlite://"), folder).recover() == 0
+    assert not old.exists() and fresh.exists()
+
+
+WORKER = """
+import os, sys
+from federation import create_app
+from federation.config import TestConfig
+from tests.entries.factories import hashed
+
+app = create_app(TestConfig, {"DATABASE_URL": os.environ["DB_URL"]}, instance_path=os.environ["INSTANCE"])
+app.extensions["federation.lookups.audit"].interval = 3600  # only recovery may move these lines
+client = app.test_client()
+body = {"purpose": "complaint_intake", "identifiers": hashed(app, "phone", "13900139000")}
+headers = {"Authorization": "Bearer " + os.environ["TOKEN"]}
+n = 0
+while True:
+    response = client.post("/v1/lookups", json=body, headers=headers)
+    assert response.status_code == 200, response.get_data()
+    n += 1
+    print(n, flush=True)  # acknowledged: the answer left the server
+"""
+
+
+def test_every_lookup_a_killed_worker_acknowledged_reaches_the_table(app, db, auth, make_member):
+    """A real worker process serving lookups is SIGKILLed; recovery (as in ``federation tick``) moves its spool."""
+    token = auth.token(make_member("risk-k", roles=["query"]))
+    env = {
+        **os.environ,
+        "DB_URL": db.engine.url.render_as_string(hide_password=False),
+        "INSTANCE": app.instance_path,
+        "TOKEN": token,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    worker = subprocess.Popen([sys.executable, "-c", WORKER], env=env, stdout=subprocess.PIPE)  # noqa: S603
+    acknowledged = 0
+    try:
+        while acknowledged < 40:
+            line = worker.stdout.readline()
+            assert line, "the worker died before answering"
+            acknowledged = int(line)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(30)
+        worker.stdout.close()
+    assert count_rows(db.engine, member_id="risk-k") == 0  # nothing moved yet: its ingester never ran
+    assert app.extensions["federation.lookups.audit"].recover() >= acknowledged
+    assert count_rows(db.engine, member_id="risk-k") >= acknowledged
