@@ -166,24 +166,23 @@ def make_member(db):
     """``make_member("acme", roles=["query"])`` -> :class:`Identity`, active, with one registered key."""
 
     def make(member_id: str, *, roles=("query",), status: str = "active", alg: str = "EdDSA") -> Identity:
-        from federation.members import service
-
-        private_key = generate_key(alg)
-        now = datetime.now(UTC)
-        service.add_member(
-            db.session,
-            member_id=member_id,
-            display_name=member_id.title(),
-            roles=roles,
-            actor="test",
-            now=now,
-            status=status,
-        )
-        key = service.add_key(db.session, member_id, json.dumps(public_jwk(private_key)), actor="test", now=now)
-        db.session.commit()
-        return Identity(member_id, private_key, key.kid)
+        return create_member(db.session, member_id, roles=roles, status=status, alg=alg)
 
     return make
+
+
+def create_member(session, member_id: str, *, roles=("query",), status: str = "active", alg: str = "EdDSA") -> Identity:
+    """An active member with one registered key, committed; :func:`make_member` without the fixtures."""
+    from federation.members import service
+
+    private_key = generate_key(alg)
+    now = datetime.now(UTC)
+    service.add_member(
+        session, member_id=member_id, display_name=member_id.title(), roles=roles, actor="test", now=now, status=status
+    )
+    key = service.add_key(session, member_id, json.dumps(public_jwk(private_key)), actor="test", now=now)
+    session.commit()
+    return Identity(member_id, private_key, key.kid)
 
 
 class Auth:
@@ -279,6 +278,20 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         figures = counts.get(backend, {})
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(figures.items())) or "none ran"
         terminalreporter.write_line(f"database backend {backend}: {summary}")
+
+
+# -- a database of its own, to stop and restart -------------------------------------------------
+@pytest.fixture(scope="module")
+def pg_cluster() -> Iterator[Any]:
+    """A throw-away PostgreSQL cluster (``tests/support/pgcluster.py``), never the machine's server:
+    fault tests stop and restart it. Skipped without PostgreSQL's server binaries (failed under CI)."""
+    from tests.support.pgcluster import Cluster, postgres_bindir
+
+    if postgres_bindir() is None:
+        _postgres_unavailable("initdb/pg_ctl are not installed")
+    cluster = Cluster().start()
+    yield cluster
+    cluster.destroy()
 
 
 # -- a real mail server --------------------------------------------------------------------------
