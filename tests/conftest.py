@@ -14,7 +14,6 @@ failure under ``CI=true``.
 from __future__ import annotations
 
 import email.policy
-import json
 import os
 import queue
 import socket
@@ -23,7 +22,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from typing import Any
@@ -43,7 +41,7 @@ from federation import create_app
 from federation.config import TestConfig
 from federation.extensions import db as _db
 from federation.members.assertions import ASSERTION_TYPE
-from federation_client.keys import generate_key, public_jwk
+from tests.support.members import add_member_with_key
 
 #: The token endpoint as the Flask test client addresses it (``aud`` of test assertions).
 TOKEN_URL = "http://localhost/v1/oauth/token"
@@ -173,16 +171,7 @@ def make_member(db):
 
 def create_member(session, member_id: str, *, roles=("query",), status: str = "active", alg: str = "EdDSA") -> Identity:
     """An active member with one registered key, committed; :func:`make_member` without the fixtures."""
-    from federation.members import service
-
-    private_key = generate_key(alg)
-    now = datetime.now(UTC)
-    service.add_member(
-        session, member_id=member_id, display_name=member_id.title(), roles=roles, actor="test", now=now, status=status
-    )
-    key = service.add_key(session, member_id, json.dumps(public_jwk(private_key)), actor="test", now=now)
-    session.commit()
-    return Identity(member_id, private_key, key.kid)
+    return Identity(*add_member_with_key(session, member_id, roles=roles, status=status, alg=alg))
 
 
 class Auth:
