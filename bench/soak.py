@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import requests
 import sqlalchemy as sa
 
 from federation_client import FederationClient
@@ -74,10 +75,11 @@ class Tally:
     hung: list[tuple[str, float]] = field(default_factory=list)
     slowest: dict[str, float] = field(default_factory=dict)  # phase -> longest call (with the SDK's retries)
     completed: Counter = field(default_factory=Counter)  # phase -> calls that succeeded
+    http: Counter = field(default_factory=Counter)  # (phase, status or exception) -> HTTP attempts, retries included
     faults: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (start, end), monotonic
 
     def phase(self, moment: float) -> str:
-        for name, (start, end) in self.faults.items():
+        for name, (start, end) in reversed(self.faults.items()):
             if start <= moment <= end + FAULT_WINDOW:
                 return name
         return "steady"
@@ -85,6 +87,24 @@ class Tally:
     def failed(self, operation: str, began: float, error: Exception) -> None:
         status = str(error.status) if isinstance(error, ProblemError) else type(error).__name__
         self.errors[(self.phase(began), operation, status)] += 1
+
+
+class CountingSession(requests.Session):
+    """The SDK's HTTP session, counting every attempt's outcome (the SDK's retries are otherwise silent)."""
+
+    def __init__(self, tally: Tally) -> None:
+        super().__init__()
+        self.tally = tally
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        phase = self.tally.phase(time.monotonic())
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        except requests.RequestException as error:
+            self.tally.http[(phase, type(error).__name__)] += 1
+            raise
+        self.tally.http[(phase, str(response.status_code))] += 1
+        return response
 
 
 def payload(salt: bytes, key_id: str, case_ref: str, phone: str) -> dict:
@@ -127,7 +147,7 @@ class SoakClient(threading.Thread):
         super().__init__(name=f"soak-client-{index}", daemon=True)
         self.index, self.base_url, self.tally, self.until = index, base_url, tally, until
         self.member_id = member[0]
-        self.sdk = FederationClient(base_url, *member)
+        self.sdk = FederationClient(base_url, *member, session=CountingSession(tally))
 
     def timed(self, operation: str, call):
         """``call()`` once, counted; None on an error the soak records."""
@@ -199,12 +219,14 @@ def inject_faults(master: subprocess.Popen, cluster: Cluster, tally: Tally, star
     time.sleep(max(0.0, start + 0.3 * seconds - time.monotonic()))
     victim = children(master.pid)[0]
     began = time.monotonic()
+    tally.faults["worker SIGKILL"] = (began, float("inf"))  # calls from now on belong to the fault
     os.kill(victim, signal.SIGKILL)
     tally.faults["worker SIGKILL"] = (began, time.monotonic())
     print(f"[{began - start:5.1f} s] SIGKILL worker {victim}", flush=True)
 
     time.sleep(max(0.0, start + 0.6 * seconds - time.monotonic()))
     began = time.monotonic()
+    tally.faults["database restart"] = (began, float("inf"))
     cluster.stop("fast")
     time.sleep(1.0)  # a restart, not a blip: the database is gone for a second
     cluster.start()
@@ -238,7 +260,7 @@ def stored(url: str, tally: Tally) -> dict[str, int]:
     }
 
 
-def soak(seconds: float, clients: int, workers: int) -> int:
+def soak(seconds: float, clients: int, workers: int, *, faults: bool = True) -> int:
     with Cluster() as cluster, tempfile.TemporaryDirectory(prefix="federation-soak-") as folder:
         instance = Path(folder)
         members = prepare(cluster, instance, clients)
@@ -253,7 +275,8 @@ def soak(seconds: float, clients: int, workers: int) -> int:
             threads = [SoakClient(i, base_url, m, tally, start + seconds) for i, m in enumerate(members)]
             for thread in threads:
                 thread.start()
-            inject_faults(master, cluster, tally, start, seconds)
+            if faults:
+                inject_faults(master, cluster, tally, start, seconds)
             for thread in threads:
                 thread.join(timeout=max(0.0, start + seconds + 2 * HUNG_SECONDS - time.monotonic()))
             stuck = [thread.name for thread in threads if thread.is_alive()]
@@ -268,6 +291,7 @@ def soak(seconds: float, clients: int, workers: int) -> int:
         # Spools of the SIGKILLed worker (and of any worker that had not ingested yet): the operator's path.
         subprocess.run(federation_command("tick"), env=env, check=True, capture_output=True)  # noqa: S603
         figures = stored(cluster.url, tally)
+        figures["audit spool files left"] = len(list((instance / "audit-spool").glob("*.spool")))
         log = (instance / "server.log").read_text(errors="replace")
     return report(figures, tally, stuck, elapsed, log)
 
@@ -279,6 +303,10 @@ def report(figures: dict[str, int], tally: Tally, stuck: list[str], elapsed: flo
     print("  per phase: calls that succeeded, the slowest call (with the SDK's retries)")
     for phase in ["steady", *tally.faults]:
         print(f"    {phase:24} {tally.completed[phase]:6}  {tally.slowest.get(phase, 0.0):5.1f} s")
+    print("  HTTP attempts by phase and outcome (the SDK retries the 503s and broken connections):")
+    for phase in ["steady", *tally.faults]:
+        outcomes = {outcome: n for (where, outcome), n in sorted(tally.http.items()) if where == phase}
+        print(f"    {phase:24} {outcomes}")
     print("  errors the clients saw, by phase, operation and status (after the SDK's retries):")
     for (phase, operation, status), count in sorted(tally.errors.items()):
         print(f"    {phase:24} {operation:8} {status:16} {count}")
@@ -290,6 +318,8 @@ def report(figures: dict[str, int], tally: Tally, stuck: list[str], elapsed: flo
     tracebacks = log.count("Traceback (most recent call last)")
     print(f"  hung calls (> {HUNG_SECONDS:.0f} s)       {hung}  {tally.hung or ''}{stuck or ''}")
     print(f"  tracebacks in server log   {tracebacks}")
+    for line in [line for line in log.splitlines() if "audit" in line.lower()][:10]:
+        print(f"  server log: {line[:200]}")
     lost = figures["entries lost"] + figures["appeals lost"] + figures["audit lines lost"]
     crashes = sum(count for status, count in answered.items() if status.startswith("5") and status != "503")
     bad = lost + figures["entries duplicated"] + hung + crashes + tracebacks
@@ -302,8 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("SOAK_SECONDS", 60)))
     parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--no-faults", action="store_true", help="no SIGKILL, no restart: the baseline")
     args = parser.parse_args(argv)
-    return soak(args.seconds, args.clients, args.workers)
+    return soak(args.seconds, args.clients, args.workers, faults=not args.no_faults)
 
 
 if __name__ == "__main__":
