@@ -97,13 +97,12 @@ class CountingSession(requests.Session):
         self.tally = tally
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
-        phase = self.tally.phase(time.monotonic())
         try:
             response = super().request(method, url, *args, **kwargs)
-        except requests.RequestException as error:
-            self.tally.http[(phase, type(error).__name__)] += 1
+        except requests.RequestException as error:  # counted when it ended: a fault cuts calls already running
+            self.tally.http[(self.tally.phase(time.monotonic()), type(error).__name__)] += 1
             raise
-        self.tally.http[(phase, str(response.status_code))] += 1
+        self.tally.http[(self.tally.phase(time.monotonic()), str(response.status_code))] += 1
         return response
 
 
