@@ -270,10 +270,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 
 
 # -- a database of its own, to stop and restart -------------------------------------------------
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[Any]:
     """A throw-away PostgreSQL cluster (``tests/support/pgcluster.py``), never the machine's server:
-    fault tests stop and restart it. Skipped without PostgreSQL's server binaries (failed under CI)."""
+    fault tests stop and restart it. Skipped without PostgreSQL's server binaries (failed under CI).
+    It lives for the session: apps built on it keep listener threads that would log its absence."""
     from tests.support.pgcluster import Cluster, postgres_bindir
 
     if postgres_bindir() is None:
