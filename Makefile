@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run test screenshots lint vectors bench clean
+.PHONY: install browser run test screenshots lint vectors bench soak clean
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,3 +51,9 @@ clean:
 
 bench: install
 	$(BIN)/python -m bench.run
+
+# gunicorn on a throw-away PostgreSQL cluster under concurrent clients, a worker SIGKILLed and the
+# database restarted; fails if anything acknowledged was lost (bench/soak.py). `make test` runs 20 s of it.
+SOAK_SECONDS ?= 60
+soak: install
+	$(BIN)/python -m bench.soak --seconds $(SOAK_SECONDS)

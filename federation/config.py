@@ -158,4 +158,14 @@ def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Wait for a writer instead of failing at once: gunicorn runs several workers.
         return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    # Pre-ping: after a database restart every pooled connection is dead; each is tested and replaced on
+    # checkout instead of failing a request. A database host that does not answer at all fails a new
+    # connection after 5 s (503, ``errors.handle_database_unavailable``) instead of the kernel's minutes,
+    # and a request waits at most 10 s for a pooled connection.
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 10,
+        "pool_timeout": 10,
+        "connect_args": {"connect_timeout": 5},
+    }

@@ -7,10 +7,13 @@ migrations written on SQLite and PostgreSQL agree and can be dropped by name.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -64,3 +67,48 @@ def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA mmap_size=1073741824")
         cursor.close()
+
+
+#: Errors that say the database cannot serve right now (down, restarting, a connection cut, the pool
+#: exhausted, SQLite locked past its timeout), not that the request is wrong: answered 503 with
+#: ``Retry-After`` instead of 500, and logged as one line instead of a traceback.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+)
+#: Seconds a client is told to wait: a PostgreSQL restart takes one to three (measured by
+#: ``tests/test_database_faults.py`` on a throw-away cluster).
+UNAVAILABLE_RETRY_AFTER = 3
+
+
+def unavailable_reason(error: BaseException) -> str:
+    """The driver's first line (``connection refused``, ``terminating connection ...``), for a log line.
+
+    Never ``str(error)`` of a SQLAlchemy error: that carries the statement and its parameters.
+    """
+    return str(getattr(error, "orig", None) or type(error).__name__).strip().splitlines()[0][:200]
+
+
+@contextmanager
+def driver_errors(connection: Connection, statement: str) -> Iterator[None]:
+    """Raw driver-cursor work with SQLAlchemy's error semantics.
+
+    A hot path that runs on ``connection.connection.cursor()`` bypasses the
+    layer that wraps driver errors and invalidates dead connections: a
+    PostgreSQL restart would then surface as a bare ``psycopg.OperationalError``
+    (a 500) and leave the dead connection in the pool. Here the driver's error
+    becomes the matching SQLAlchemy one, and a disconnect invalidates the
+    connection, as ``Connection.execute`` would have done.
+    """
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as error:
+        invalidated = connection.dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
+        if invalidated:
+            connection.invalidate(error)
+        raise sa_exc.DBAPIError.instance(
+            statement, None, error, dbapi.Error, connection_invalidated=invalidated, dialect=connection.dialect
+        ) from error

@@ -205,9 +205,32 @@ def roll_back_failed_request() -> None:
         rollback()
 
 
+def handle_database_unavailable(error: Exception) -> Response:
+    """A database outage is the server's temporary state, not a bug: 503, ``Retry-After``, one log line."""
+    from .database import UNAVAILABLE_RETRY_AFTER, unavailable_reason
+
+    logger.warning("database unavailable: %s", unavailable_reason(error))
+    return handle_federation_error(
+        ServiceUnavailable(
+            "The database is unavailable; retry shortly.",
+            code="database_unavailable",
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
+    )
+
+
 def register_error_handlers(app: Flask, *, rollback: Callable[[], None]) -> None:
     """HTTP exceptions are handled by :class:`ProblemApi`; these cover the rest."""
+    from .database import UNAVAILABLE_ERRORS
+
     app.extensions["federation.rollback"] = rollback
+
+    def database_unavailable(error: Exception) -> Response:
+        roll_back_failed_request()
+        return handle_database_unavailable(error)
+
+    for kind in UNAVAILABLE_ERRORS:
+        app.register_error_handler(kind, database_unavailable)
 
     def federation_error(error: FederationError) -> Response:
         roll_back_failed_request()

@@ -14,7 +14,6 @@ failure under ``CI=true``.
 from __future__ import annotations
 
 import email.policy
-import json
 import os
 import queue
 import socket
@@ -23,7 +22,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from typing import Any
@@ -43,7 +41,7 @@ from federation import create_app
 from federation.config import TestConfig
 from federation.extensions import db as _db
 from federation.members.assertions import ASSERTION_TYPE
-from federation_client.keys import generate_key, public_jwk
+from tests.support.members import add_member_with_key
 
 #: The token endpoint as the Flask test client addresses it (``aud`` of test assertions).
 TOKEN_URL = "http://localhost/v1/oauth/token"
@@ -166,24 +164,14 @@ def make_member(db):
     """``make_member("acme", roles=["query"])`` -> :class:`Identity`, active, with one registered key."""
 
     def make(member_id: str, *, roles=("query",), status: str = "active", alg: str = "EdDSA") -> Identity:
-        from federation.members import service
-
-        private_key = generate_key(alg)
-        now = datetime.now(UTC)
-        service.add_member(
-            db.session,
-            member_id=member_id,
-            display_name=member_id.title(),
-            roles=roles,
-            actor="test",
-            now=now,
-            status=status,
-        )
-        key = service.add_key(db.session, member_id, json.dumps(public_jwk(private_key)), actor="test", now=now)
-        db.session.commit()
-        return Identity(member_id, private_key, key.kid)
+        return create_member(db.session, member_id, roles=roles, status=status, alg=alg)
 
     return make
+
+
+def create_member(session, member_id: str, *, roles=("query",), status: str = "active", alg: str = "EdDSA") -> Identity:
+    """An active member with one registered key, committed; :func:`make_member` without the fixtures."""
+    return Identity(*add_member_with_key(session, member_id, roles=roles, status=status, alg=alg))
 
 
 class Auth:
@@ -279,6 +267,21 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         figures = counts.get(backend, {})
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(figures.items())) or "none ran"
         terminalreporter.write_line(f"database backend {backend}: {summary}")
+
+
+# -- a database of its own, to stop and restart -------------------------------------------------
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """A throw-away PostgreSQL cluster (``tests/support/pgcluster.py``), never the machine's server:
+    fault tests stop and restart it. Skipped without PostgreSQL's server binaries (failed under CI).
+    It lives for the session: apps built on it keep listener threads that would log its absence."""
+    from tests.support.pgcluster import Cluster, postgres_bindir
+
+    if postgres_bindir() is None:
+        _postgres_unavailable("initdb/pg_ctl are not installed")
+    cluster = Cluster().start()
+    yield cluster
+    cluster.destroy()
 
 
 # -- a real mail server --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..database import UNAVAILABLE_RETRY_AFTER
 from ..errors import ServiceUnavailable
 from ..extensions import db
 from .parsing import Blueprint
@@ -19,5 +20,9 @@ def healthz() -> dict[str, str]:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        raise ServiceUnavailable("The database is unreachable.", code="database_unavailable") from None
+        raise ServiceUnavailable(
+            "The database is unreachable.",
+            code="database_unavailable",
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        ) from None
     return {"status": "ok", "database": db.engine.dialect.name}

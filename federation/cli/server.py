@@ -17,10 +17,10 @@ from .common import run
 
 @click.command("serve")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True, help="host:port to listen on")
-@click.option("--workers", default=2, show_default=True, type=int, help="worker processes")
-@click.option("--threads", default=4, show_default=True, type=int, help="threads per worker")
-def serve(bind: str, workers: int, threads: int) -> None:
-    """Run the server under gunicorn (each worker builds its own app)."""
+@click.option("--workers", type=int, help="worker processes  [default: 2 per CPU + 1, or FEDERATION_WORKERS]")
+@click.option("--threads", type=int, help="threads per worker  [default: 4, or FEDERATION_THREADS]")
+def serve(bind: str, workers: int | None, threads: int | None) -> None:
+    """Run the server under gunicorn with docker/gunicorn.conf.py's settings (federation/serving.py)."""
     from ..serving import run_gunicorn
 
     run_gunicorn(bind=bind, workers=workers, threads=threads)

@@ -28,6 +28,8 @@ from typing import NamedTuple
 
 from sqlalchemy.engine import Connection
 
+from ..database import driver_errors
+
 _COLUMNS = (
     "SELECT ei.stored_hash, e.id, e.ref, e.member_id, e.category, e.tier, e.state, e.open_disputes, "
     "e.amount, e.currency, e.occurred_at, e.listed_at, e.expires_at, m.trust_weight "
@@ -75,15 +77,15 @@ def _utc(value: datetime | str) -> datetime:
 
 
 def fetch_matches(connection: Connection, stored_hashes: list[bytes], now: datetime) -> list[MatchRow]:
-    cursor = connection.connection.cursor()
-    try:
-        if connection.dialect.name == "postgresql":
-            cursor.execute(_POSTGRESQL, {"hashes": stored_hashes})
-        else:
-            cursor.execute(_sqlite(len(stored_hashes)), stored_hashes)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    postgresql = connection.dialect.name == "postgresql"
+    statement = _POSTGRESQL if postgresql else _sqlite(len(stored_hashes))
+    with driver_errors(connection, statement):
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(statement, {"hashes": stored_hashes} if postgresql else stored_hashes)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
     matches = []
     for row in rows:
         if row[6] not in SHOWN_STATES:

@@ -124,8 +124,11 @@ class PostgresSignal:
                     for notification in connection.notifies():
                         self.counter += 1
                         self.last_heard = notification.payload
+            except psycopg.OperationalError as error:  # the database restarts: one line, no traceback
+                reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+                logger.warning("member access listener lost its connection (%s); retrying", reason)
             except Exception:  # noqa: BLE001 - keep listening; meanwhile nothing is cached
-                logger.warning("member access listener lost its connection; retrying", exc_info=True)
+                logger.warning("member access listener failed; retrying", exc_info=True)
             self.listening = False
             time.sleep(self.retry_seconds)
 

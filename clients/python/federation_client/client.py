@@ -3,8 +3,18 @@
 The client signs its own RFC 7523 client assertions with the member's private
 key, exchanges them for 15-minute access tokens, caches the token and renews
 it a minute before it expires (or at once if the server says it is no longer
-valid). Idempotent requests are retried on connection errors, 429 and 5xx,
-with exponential backoff and jitter, honouring ``Retry-After``.
+valid).
+
+Idempotent requests (GET and the like, lookups, which only read, and
+submissions, which the server deduplicates by ``case_ref`` or
+``Idempotency-Key``) are retried on connection errors, read timeouts, broken
+responses, 429 and 5xx, with exponential backoff and jitter, honouring
+``Retry-After``, within a budget: at most ``max_retries`` retries and
+``retry_budget`` seconds from the first attempt. The defaults ride out an
+outage of at least 5 s (a database or server restart: the server answers 503
+with ``Retry-After: 3`` meanwhile); when the budget is spent the last failure
+is raised as the SDK's own error (``TransportError``, ``RequestTimeout``,
+``ServerError``, ``RateLimited``).
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ from typing import Any
 import jwt
 import requests
 
-from .errors import ProblemError, RateLimited, TransportError, error_for
+from .errors import ProblemError, RateLimited, RequestTimeout, TransportError, error_for
 from .identifiers import HashedIdentifier, IdentifierHashes, hash_all_salts
 from .keys import PrivateKey, algorithm_of, load_private_key
 from .models import BatchItem, Change, Dispute, Entry, Key, LookupResult, Member, RekeyResult, SubjectResult
@@ -27,6 +37,8 @@ from .salts import Salt
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: The request may not have reached the server, or its answer was lost: retried like a 503.
+TRANSPORT_FAILURES = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 ASSERTION_LIFETIME = 300  # seconds; the server accepts up to 3600
 TOKEN_RENEW_MARGIN = 60  # seconds before expiry
@@ -44,8 +56,10 @@ class FederationClient:
         kid: str,
         *,
         timeout: float = 10.0,
-        max_retries: int = 3,
-        backoff: float = 0.2,
+        max_retries: int = 6,
+        backoff: float = 0.25,
+        max_backoff: float = 4.0,
+        retry_budget: float = 20.0,
         session: requests.Session | None = None,
         salts_ttl: float = SALTS_TTL,
     ) -> None:
@@ -53,8 +67,12 @@ class FederationClient:
         self.member_id = member_id
         self.kid = kid
         self.timeout = timeout
+        #: Retry budget: retries after the first attempt, the first wait (doubling up to ``max_backoff``),
+        #: and the seconds from the first attempt after which no retry starts.
         self.max_retries = max_retries
         self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.retry_budget = retry_budget
         self._key = load_private_key(private_key)
         self._alg = algorithm_of(self._key)
         self._http = session or requests.Session()
@@ -138,28 +156,37 @@ class FederationClient:
         headers = {"Authorization": f"Bearer {auth}"} if auth else {}
         headers.update(extra_headers or {})
         attempts = 1 + (self.max_retries if retry else 0)
+        give_up_at = time.monotonic() + self.retry_budget
         for attempt in range(attempts):
             if attempt and fresh_body is not None:
                 kwargs = fresh_body(kwargs)
             last = attempt == attempts - 1
             try:
                 response = self._http.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
-            except requests.ConnectionError as exc:
-                if last:
-                    raise TransportError(f"cannot reach {self.base_url}: {exc}") from exc
-                self._sleep(attempt, None)
+            except TRANSPORT_FAILURES as exc:
+                if last or not self._wait(attempt, None, give_up_at):
+                    raise self._transport_error(exc) from exc
                 continue
             if response.status_code in RETRY_STATUSES and not last:
-                self._sleep(attempt, response.headers.get("Retry-After"))
-                continue
+                if self._wait(attempt, response.headers.get("Retry-After"), give_up_at):
+                    continue
             return self._decode(response)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _sleep(self, attempt: int, retry_after: str | None) -> None:
-        delay = self.backoff * (2**attempt) * (0.5 + random.random())  # noqa: S311 - jitter, not crypto
+    def _wait(self, attempt: int, retry_after: str | None, give_up_at: float) -> bool:
+        """Sleep before retry ``attempt + 1``; False (no sleep) if that would end past the budget."""
+        delay = min(self.backoff * (2**attempt), self.max_backoff) * (0.5 + random.random())  # noqa: S311 - jitter
         if retry_after and retry_after.isdigit():
             delay = max(delay, min(float(retry_after), 30.0))
+        if time.monotonic() + delay > give_up_at:
+            return False
         time.sleep(delay)
+        return True
+
+    def _transport_error(self, exc: requests.RequestException) -> TransportError:
+        if isinstance(exc, requests.Timeout) and not isinstance(exc, requests.ConnectTimeout):
+            return RequestTimeout(f"{self.base_url} did not answer within {self.timeout} s")
+        return TransportError(f"cannot reach {self.base_url}: {exc}")
 
     @staticmethod
     def _decode(response: requests.Response) -> Any:

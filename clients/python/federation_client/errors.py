@@ -32,7 +32,11 @@ class InvalidIdentifier(FederationClientError, ValueError):
 
 
 class TransportError(FederationClientError):
-    """The server could not be reached (after the retries allowed)."""
+    """The server could not be reached, or the connection broke (after the retries allowed)."""
+
+
+class RequestTimeout(TransportError):
+    """The server did not answer within the client's ``timeout`` (after the retries allowed)."""
 
 
 class ProblemError(FederationClientError):
