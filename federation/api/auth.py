@@ -23,7 +23,7 @@ from ..errors import Forbidden, Unauthorized
 from ..extensions import db
 from ..members.access import AccessCache, signal_for, watch_member_changes
 from ..members.replay import DatabaseReplayStore, RedisReplayStore, ReplayStore
-from ..members.signing import SigningKeySet, load_or_create
+from ..members.signing import KeyFile, SigningKeySet
 from ..members.tokens import InvalidToken, VerifiedTokenCache, verify_access_token
 
 REALM = 'Bearer realm="blacklist-federation"'
@@ -40,14 +40,26 @@ class Principal:
 
 @dataclass
 class AuthState:
-    key_set: SigningKeySet
-    #: Where the key set lives, for ``federation signing-keys`` to rotate.
-    key_set_path: Path
+    #: The server's signing keys, re-read when ``federation signing-keys`` changes the file.
+    key_file: KeyFile
     cache: VerifiedTokenCache
     #: Members' status and roles per worker, invalidated on change (``members/access.py``).
     access: AccessCache
     issuer: str
     redis: Any = None
+
+    @property
+    def key_set(self) -> SigningKeySet:
+        return self.key_file.current()
+
+    @key_set.setter
+    def key_set(self, key_set: SigningKeySet) -> None:
+        self.key_file.key_set = key_set
+
+    @property
+    def key_set_path(self) -> Path:
+        """Where the key set lives, for ``federation signing-keys`` to rotate."""
+        return self.key_file.path
 
     def replay_store(self) -> ReplayStore:
         return RedisReplayStore(self.redis) if self.redis is not None else DatabaseReplayStore(db.session)
@@ -64,10 +76,10 @@ def init_auth(app: Flask) -> None:
         signal = signal_for(db.engine)
         if signal is not None:
             watch_member_changes(db.engine, signal)
+    cache = VerifiedTokenCache()
     app.extensions["federation.auth"] = AuthState(
-        key_set=load_or_create(path),
-        key_set_path=path,
-        cache=VerifiedTokenCache(),
+        key_file=KeyFile(path, on_change=lambda _keys: cache.clear()),  # tokens of a dropped key verify no more
+        cache=cache,
         access=AccessCache(signal),
         issuer=app.config["ISSUER"],
         redis=redis_client,
@@ -101,6 +113,12 @@ def authenticate(scopes: tuple[str, ...]) -> Principal:
     status = access.status if access is not None else "missing"
     if status != "active":
         raise Forbidden(f"Member {claims.member_id} is {status}.", code=f"member_{status}")
+    if claims.client_kid is not None and claims.client_kid not in access.active_kids:
+        raise InvalidToken(
+            "The key that obtained this access token was revoked.",
+            code="key_revoked",
+            headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+        )
     granted = claims.scopes & access.roles
     if scopes and not granted & set(scopes):
         raise Forbidden(
