@@ -116,6 +116,9 @@ class Config:
     TRUSTED_PROXIES = 0
     #: Webhook URLs must be https unless this is set (local development and tests).
     WEBHOOK_ALLOW_HTTP = False
+    #: Let webhook URLs resolve to loopback, private, link-local or other non-public addresses.
+    #: Never in production (it opens SSRF into the server's network); the tests' receivers need it.
+    WEBHOOK_ALLOW_PRIVATE = False
     #: Log SQL statements (never in production: statements carry hashes).
     SQL_ECHO = False
 
@@ -129,6 +132,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     WEBHOOK_ALLOW_HTTP = True  # the tests' receivers listen on http://127.0.0.1
+    WEBHOOK_ALLOW_PRIVATE = True  # ... which is not a public address
 
 
 def load_config(app: Flask, config: type[Config] | None, overrides: dict[str, Any] | None) -> None:
