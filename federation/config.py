@@ -155,7 +155,10 @@ def database_url(app: Flask) -> str:
 
 
 def engine_options(url: str) -> dict[str, Any]:
+    # Statement parameters hold hashes, contact ciphertexts and statements: never in an
+    # exception's text (which is logged) nor in echoed SQL.
+    private = {"hide_parameters": True}
     if url.startswith("sqlite"):
         # Wait for a writer instead of failing at once: gunicorn runs several workers.
-        return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+        return {**private, "connect_args": {"timeout": 15}}
+    return {**private, "pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

@@ -23,14 +23,19 @@ class _FederationGunicorn(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
-def run_gunicorn(*, bind: str, workers: int, threads: int) -> None:
-    options = {
+def gunicorn_options(*, bind: str, workers: int, threads: int) -> dict[str, Any]:
+    return {
         "bind": bind,
         "workers": workers,
         "threads": threads,
         "worker_class": "gthread" if threads > 1 else "sync",
         "accesslog": "-",
-        # Query strings may carry tokens; the access log records method and path only.
+        # Query strings may carry tokens; the access log records method and path only, and the
+        # client as a keyed tag, never its address (``access_log.py``).
+        "logger_class": "federation.access_log.KeyedAccessLog",
         "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
     }
-    _FederationGunicorn(options).run()
+
+
+def run_gunicorn(*, bind: str, workers: int, threads: int) -> None:
+    _FederationGunicorn(gunicorn_options(bind=bind, workers=workers, threads=threads)).run()
