@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.policy
 import json
+import logging
 import os
 import queue
 import socket
@@ -27,6 +28,7 @@ from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -90,6 +92,38 @@ def make_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
             for schema in schemas:
                 conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+_SESSION_LOG = logging.FileHandler(os.devnull)  # replaced by ``session_log``
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every log record of the session, also written to a file: ``test_zz_pii_scan`` reads it.
+
+    The server's own loggers (``federation``, ``werkzeug``) log from INFO, the rest from their
+    usual level; SQLAlchemy's statement log stays off, as in production.
+    """
+    global _SESSION_LOG
+    path = tmp_path_factory.mktemp("logs") / "session.log"
+    _SESSION_LOG.close()
+    _SESSION_LOG = logging.FileHandler(path, encoding="utf-8")
+    _SESSION_LOG.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
+    server = logging.getLogger("federation")
+    previous = server.level
+    server.setLevel(logging.INFO)
+    yield path
+    server.setLevel(previous)
+    logging.getLogger().removeHandler(_SESSION_LOG)
+    _SESSION_LOG.close()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_session_log(session_log: Path) -> None:
+    """Alembic's ``fileConfig`` (each migration run) replaces the root handlers: put ours back."""
+    root = logging.getLogger()
+    if _SESSION_LOG not in root.handlers:
+        root.addHandler(_SESSION_LOG)
 
 
 def build_app(database_url: str, instance_path: str, **overrides: object) -> Flask:
