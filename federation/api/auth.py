@@ -48,6 +48,10 @@ class AuthState:
     issuer: str
     redis: Any = None
 
+    def __post_init__(self) -> None:
+        # Tokens verified with a key that left the file must be verified again (and fail).
+        self.key_file.on_change = lambda _keys: self.cache.clear()
+
     @property
     def key_set(self) -> SigningKeySet:
         return self.key_file.current()
@@ -76,10 +80,9 @@ def init_auth(app: Flask) -> None:
         signal = signal_for(db.engine)
         if signal is not None:
             watch_member_changes(db.engine, signal)
-    cache = VerifiedTokenCache()
     app.extensions["federation.auth"] = AuthState(
-        key_file=KeyFile(path, on_change=lambda _keys: cache.clear()),  # tokens of a dropped key verify no more
-        cache=cache,
+        key_file=KeyFile(path),
+        cache=VerifiedTokenCache(),
         access=AccessCache(signal),
         issuer=app.config["ISSUER"],
         redis=redis_client,
