@@ -94,7 +94,7 @@ def make_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         engine.dispose()
 
 
-_SESSION_LOG = logging.FileHandler(os.devnull)  # replaced by ``session_log``
+_SESSION_LOG: logging.Handler | None = None  # set by ``session_log``
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -106,7 +106,6 @@ def session_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """
     global _SESSION_LOG
     path = tmp_path_factory.mktemp("logs") / "session.log"
-    _SESSION_LOG.close()
     _SESSION_LOG = logging.FileHandler(path, encoding="utf-8")
     _SESSION_LOG.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
     server = logging.getLogger("federation")
@@ -122,7 +121,7 @@ def session_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def _keep_the_session_log(session_log: Path) -> None:
     """Alembic's ``fileConfig`` (each migration run) replaces the root handlers: put ours back."""
     root = logging.getLogger()
-    if _SESSION_LOG not in root.handlers:
+    if _SESSION_LOG is not None and _SESSION_LOG not in root.handlers:
         root.addHandler(_SESSION_LOG)
 
 
