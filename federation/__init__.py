@@ -22,6 +22,7 @@ def create_app(
     load_config(app, config, overrides)
     app.json.sort_keys = False  # problem details read best in RFC 9457's order
 
+    from .access_log import init_access_log
     from .api import register_blueprints
     from .api.auth import init_auth
     from .api.disputes import init_disputes
@@ -40,6 +41,7 @@ def create_app(
     migrate.init_app(app, db)
     init_auth(app)
     init_identifier_secrets(app)
+    init_access_log(app)
     init_entries(app)
     init_lookups(app)
     init_disputes(app)

@@ -119,6 +119,9 @@ class Config:
     TRUSTED_PROXIES = 0
     #: Webhook URLs must be https unless this is set (local development and tests).
     WEBHOOK_ALLOW_HTTP = False
+    #: Let webhook URLs resolve to loopback, private, link-local or other non-public addresses.
+    #: Never in production (it opens SSRF into the server's network); the tests' receivers need it.
+    WEBHOOK_ALLOW_PRIVATE = False
     #: Log SQL statements (never in production: statements carry hashes).
     SQL_ECHO = False
 
@@ -133,6 +136,7 @@ class TestConfig(Config):
     TESTING = True
     WEBHOOK_ALLOW_HTTP = True  # the tests' receivers listen on http://127.0.0.1
     HOLD_SAMPLE_RATE = 0.0  # deterministic listings; tests that sample set it themselves
+    WEBHOOK_ALLOW_PRIVATE = True  # ... which is not a public address
 
 
 def load_config(app: Flask, config: type[Config] | None, overrides: dict[str, Any] | None) -> None:
@@ -155,14 +159,18 @@ def database_url(app: Flask) -> str:
 
 
 def engine_options(url: str) -> dict[str, Any]:
+    # Statement parameters hold hashes, contact ciphertexts and statements: never in an
+    # exception's text (which is logged) nor in echoed SQL.
+    private = {"hide_parameters": True}
     if url.startswith("sqlite"):
         # Wait for a writer instead of failing at once: gunicorn runs several workers.
-        return {"connect_args": {"timeout": 15}}
+        return {**private, "connect_args": {"timeout": 15}}
     # Pre-ping: after a database restart every pooled connection is dead; each is tested and replaced on
     # checkout instead of failing a request. A database host that does not answer at all fails a new
     # connection after 5 s (503, ``errors.handle_database_unavailable``) instead of the kernel's minutes,
     # and a request waits at most 10 s for a pooled connection.
     return {
+        **private,
         "pool_pre_ping": True,
         "pool_size": 10,
         "max_overflow": 10,

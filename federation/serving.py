@@ -35,6 +35,7 @@ __all__ = [
     "keepalive",
     "accesslog",
     "access_log_format",
+    "logger_class",
     "control_socket_disable",
     "post_worker_init",
 ]
@@ -59,8 +60,10 @@ timeout = 30
 graceful_timeout = 10
 keepalive = 5
 accesslog = "-"
-# Query strings may carry tokens; the access log records method and path only.
+# Query strings may carry tokens; the access log records method and path only, and the client as
+# a keyed tag, never its address (``access_log.py``).
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+logger_class = "federation.access_log.KeyedAccessLog"
 #: gunicorn 23+ opens a control socket under ``~/.gunicorn`` shared by every server of the user; unused.
 control_socket_disable = True
 
@@ -113,7 +116,12 @@ class _FederationGunicorn(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
-def run_gunicorn(*, bind: str, workers: int | None = None, threads: int | None = None) -> None:
+def gunicorn_options(*, bind: str, workers: int | None = None, threads: int | None = None) -> dict[str, Any]:
+    """This module's settings, bound to ``bind``; ``workers`` and ``threads`` override the defaults."""
     options = {**settings(), "bind": bind}
     options.update({k: v for k, v in {"workers": workers, "threads": threads}.items() if v is not None})
-    _FederationGunicorn(options).run()
+    return options
+
+
+def run_gunicorn(*, bind: str, workers: int | None = None, threads: int | None = None) -> None:
+    _FederationGunicorn(gunicorn_options(bind=bind, workers=workers, threads=threads)).run()

@@ -14,6 +14,7 @@ failure under ``CI=true``.
 from __future__ import annotations
 
 import email.policy
+import logging
 import os
 import queue
 import socket
@@ -24,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -87,6 +90,37 @@ def make_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
             for schema in schemas:
                 conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+_SESSION_LOG: logging.Handler | None = None  # set by ``session_log``
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every log record of the session, also written to a file: ``test_zz_pii_scan`` reads it.
+
+    The server's own loggers (``federation``, ``werkzeug``) log from INFO, the rest from their
+    usual level; SQLAlchemy's statement log stays off, as in production.
+    """
+    global _SESSION_LOG
+    path = tmp_path_factory.mktemp("logs") / "session.log"
+    _SESSION_LOG = logging.FileHandler(path, encoding="utf-8")
+    _SESSION_LOG.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
+    server = logging.getLogger("federation")
+    previous = server.level
+    server.setLevel(logging.INFO)
+    yield path
+    server.setLevel(previous)
+    logging.getLogger().removeHandler(_SESSION_LOG)
+    _SESSION_LOG.close()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_session_log(session_log: Path) -> None:
+    """Alembic's ``fileConfig`` (each migration run) replaces the root handlers: put ours back."""
+    root = logging.getLogger()
+    if _SESSION_LOG is not None and _SESSION_LOG not in root.handlers:
+        root.addHandler(_SESSION_LOG)
 
 
 def build_app(database_url: str, instance_path: str, **overrides: object) -> Flask:
@@ -327,3 +361,35 @@ def salts(app: Flask, db) -> Iterator[Any]:
     original = secrets.table
     yield secrets
     secrets.replace(original)
+
+
+# -- a real webhook receiver ---------------------------------------------------------------------
+class Receiver:
+    """A real HTTP endpoint on 127.0.0.1 that records what it is sent and answers ``status``."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body))
+                self.send_response(receiver.status)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/federation-hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()

@@ -8,6 +8,7 @@ from flask import current_app, request, send_file, url_for
 
 from ..database import utcnow
 from ..disputes import appeals, case_files, cases, status_codes
+from ..disputes.evidence_files import UploadSpool
 from ..errors import ValidationFailed, field_error, flatten_messages
 from ..extensions import db
 from ..notify import postman
@@ -35,8 +36,14 @@ CODE_REQUESTED = {
 }
 
 
-def file_appeal_from(body: dict, client_address: str, idempotency_key: str | None = None) -> appeals.FiledAppeal:
-    """Shared by the API and the web form: one path from a validated body to a stored appeal."""
+def file_appeal_from(
+    body: dict, client_address: str, idempotency_key: str | None = None, *, spool: UploadSpool | None = None
+) -> appeals.FiledAppeal:
+    """Shared by the API and the web form: one path from a validated body to a stored appeal.
+
+    Uploaded files wait in ``spool`` and are moved into place only once the appeal passed its
+    validation and limits: a refused appeal leaves nothing on disk.
+    """
     settings = due_process()
     filed = appeals.file_appeal(
         db.session,
@@ -54,6 +61,8 @@ def file_appeal_from(body: dict, client_address: str, idempotency_key: str | Non
         default_region=current_app.config["DEFAULT_REGION"],
         idempotency_key=idempotency_key,
     )
+    if spool is not None:
+        spool.keep()
     db.session.commit()
     return filed
 
@@ -85,10 +94,10 @@ def request_status_code(ref: str, contact: str, client_address: str) -> None:
     postman().post(message)
 
 
-def _appeal_body() -> dict:
+def _appeal_body(spool: UploadSpool) -> dict:
     """JSON, or multipart with the JSON in part ``appeal`` and evidence files in parts ``files``.
 
-    Each uploaded file is stored under its SHA-256, which must be one of the declared evidence
+    Each uploaded file is spooled under its SHA-256, which must be one of the declared evidence
     digests: the digest is what reviewers and the dispute refer to.
     """
     if request.mimetype != "multipart/form-data":
@@ -102,7 +111,7 @@ def _appeal_body() -> dict:
     body = _load(document, "form")
     declared = {item["sha256"] for item in body["evidence"]}
     for index, upload in enumerate(request.files.getlist("files")):
-        stored = due_process().store(upload, pointer=f"/files/{index}")
+        stored = spool.add_upload(upload, pointer=f"/files/{index}")
         if stored.sha256 not in declared:
             raise ValidationFailed(
                 "An uploaded file matches no declared evidence digest.",
@@ -145,7 +154,8 @@ def file_appeal():
 
     Send an ``Idempotency-Key``: a retry with the same key and content returns the same appeal and code.
     """
-    return file_appeal_from(_appeal_body(), request.remote_addr or "", idempotency_key(request))
+    with due_process().spool() as spool:
+        return file_appeal_from(_appeal_body(spool), request.remote_addr or "", idempotency_key(request), spool=spool)
 
 
 @blp.route("/v1/appeals/<ref>")

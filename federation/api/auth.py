@@ -23,7 +23,7 @@ from ..errors import Forbidden, Unauthorized
 from ..extensions import db
 from ..members.access import AccessCache, signal_for, watch_member_changes
 from ..members.replay import DatabaseReplayStore, RedisReplayStore, ReplayStore
-from ..members.signing import SigningKeySet, load_or_create
+from ..members.signing import KeyFile, SigningKeySet
 from ..members.tokens import InvalidToken, VerifiedTokenCache, verify_access_token
 
 REALM = 'Bearer realm="blacklist-federation"'
@@ -40,14 +40,30 @@ class Principal:
 
 @dataclass
 class AuthState:
-    key_set: SigningKeySet
-    #: Where the key set lives, for ``federation signing-keys`` to rotate.
-    key_set_path: Path
+    #: The server's signing keys, re-read when ``federation signing-keys`` changes the file.
+    key_file: KeyFile
     cache: VerifiedTokenCache
     #: Members' status and roles per worker, invalidated on change (``members/access.py``).
     access: AccessCache
     issuer: str
     redis: Any = None
+
+    def __post_init__(self) -> None:
+        # Tokens verified with a key that left the file must be verified again (and fail).
+        self.key_file.on_change = lambda _keys: self.cache.clear()
+
+    @property
+    def key_set(self) -> SigningKeySet:
+        return self.key_file.current()
+
+    @key_set.setter
+    def key_set(self, key_set: SigningKeySet) -> None:
+        self.key_file.key_set = key_set
+
+    @property
+    def key_set_path(self) -> Path:
+        """Where the key set lives, for ``federation signing-keys`` to rotate."""
+        return self.key_file.path
 
     def replay_store(self) -> ReplayStore:
         return RedisReplayStore(self.redis) if self.redis is not None else DatabaseReplayStore(db.session)
@@ -65,8 +81,7 @@ def init_auth(app: Flask) -> None:
         if signal is not None:
             watch_member_changes(db.engine, signal)
     app.extensions["federation.auth"] = AuthState(
-        key_set=load_or_create(path),
-        key_set_path=path,
+        key_file=KeyFile(path),
         cache=VerifiedTokenCache(),
         access=AccessCache(signal),
         issuer=app.config["ISSUER"],
@@ -101,6 +116,12 @@ def authenticate(scopes: tuple[str, ...]) -> Principal:
     status = access.status if access is not None else "missing"
     if status != "active":
         raise Forbidden(f"Member {claims.member_id} is {status}.", code=f"member_{status}")
+    if claims.client_kid is not None and claims.client_kid not in access.active_kids:
+        raise InvalidToken(
+            "The key that obtained this access token was revoked.",
+            code="key_revoked",
+            headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+        )
     granted = claims.scopes & access.roles
     if scopes and not granted & set(scopes):
         raise Forbidden(

@@ -8,6 +8,7 @@ from ..database import utcnow
 from ..events.feed import changes_after
 from ..extensions import db
 from ..webhooks import service as webhooks
+from ..webhooks.destinations import webhook_transport
 from .auth import current_principal, ensure_self_or_admin, requires
 from .parsing import Blueprint
 from .schemas.changes import (
@@ -46,7 +47,12 @@ def add_webhook(body, member_id):
     """Receive every change you may read in the feed, signed (see docs/disputes.md#webhooks)."""
     ensure_self_or_admin(current_principal(), member_id)
     webhook = webhooks.add_webhook(
-        db.session, member_id, body["url"], now=utcnow(), allow_insecure=current_app.config["WEBHOOK_ALLOW_HTTP"]
+        db.session,
+        member_id,
+        body["url"],
+        now=utcnow(),
+        allow_insecure=current_app.config["WEBHOOK_ALLOW_HTTP"],
+        transport=webhook_transport(current_app.config),
     )
     db.session.commit()
     return webhook

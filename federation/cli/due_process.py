@@ -18,6 +18,7 @@ from ..errors import Forbidden
 from ..extensions import db
 from ..members.service import get_member
 from ..notify import postman
+from ..webhooks.destinations import webhook_transport
 from ..webhooks.dispatch import deliver_due
 from .common import actor, run
 
@@ -49,7 +50,12 @@ def tick_once() -> str:
     erased = erase_unneeded(settings.upload_dir, appeals.evidence_in_use(db.session))
     outbox = postman().notifier.prune(utcnow())  # the local outbox holds addresses and codes
     db.session.commit()
-    sent = deliver_due(db.session, current_app.extensions["federation.auth"].key_set, now=utcnow())
+    sent = deliver_due(
+        db.session,
+        current_app.extensions["federation.auth"].key_set,
+        now=utcnow(),
+        transport=webhook_transport(current_app.config),
+    )
     return (
         f"disputes warned {report.warned}, unanswered {report.unanswered}, "
         f"review overdue {report.review_overdue}, moot {report.moot}; "

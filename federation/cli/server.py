@@ -42,8 +42,9 @@ def demo() -> None:
 def signing_keys(action) -> None:
     """rotate: add a new current key; retire: drop all but the current one; show: the JWKS.
 
-    Restart (or HUP) the server after a change; wait 15 minutes between rotate
-    and retire so tokens signed by the old key run out first.
+    Running workers re-read the key file on their next request. Wait 15 minutes
+    between rotate and retire so tokens signed by the old key run out first; to
+    revoke a compromised key, rotate and retire at once (its tokens stop working).
     """
     auth = current_app.extensions["federation.auth"]
     key_set = auth.key_set if action == "show" else rotate(auth.key_set_path, retire=action == "retire")

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from werkzeug.datastructures import FileStorage
-
 from .appeals import AppealLimits
 from .contact import ContactBox, load_contact_box
-from .evidence_files import StoredFile, store_upload
+from .evidence_files import UploadSpool
 from .service import Deadlines
 from .status_codes import CodeRequestLimits
 
@@ -42,12 +40,6 @@ class DueProcess:
         if self.appeal_retention_days < self.limits.repeat_days:  # the repeat rule reads what is erased
             raise ValueError("FEDERATION_APPEAL_RETENTION_DAYS must be at least FEDERATION_APPEAL_REPEAT_DAYS")
 
-    def store(self, upload: FileStorage, *, pointer: str, declared: str | None = None) -> StoredFile:
-        """Keep an uploaded evidence file under its SHA-256 (``evidence_files.store_upload``), then close
-        it: large uploads are spooled to disk by the form parser."""
-        try:
-            return store_upload(
-                upload.stream, self.upload_dir, max_bytes=self.upload_max_bytes, pointer=pointer, declared=declared
-            )
-        finally:
-            upload.close()
+    def spool(self) -> UploadSpool:
+        """Where a request's uploads wait until its appeal is filed (``evidence_files.UploadSpool``)."""
+        return UploadSpool(self.upload_dir, max_bytes=self.upload_max_bytes)

@@ -1,7 +1,7 @@
 """Who may do what, now: members' status, roles and quota, cached per worker.
 
-Every authenticated request must see a suspension or a removed role at once,
-which used to mean one extra query per request: on the lookup hot path, the
+Every authenticated request must see a suspension, a removed role or a revoked
+key at once, which used to mean one extra query per request: on the lookup hot path, the
 second statement of two. Here each worker keeps what it read, stamped with an
 *epoch* of member changes read before the database was, and trusts it only
 while the epoch is unchanged. Any change to a member bumps the epoch:
@@ -34,13 +34,18 @@ from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .models import Member
+from .models import Member, MemberKey
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "federation_member_access"
 _NOTIFY = select(func.pg_notify(CHANNEL, bindparam("member_id")))
-_ACCESS = select(Member.status, Member.roles, Member.daily_lookup_quota).where(Member.id == bindparam("member_id"))
+#: One statement: the member's row, once per active key (or once with a NULL kid).
+_ACCESS = (
+    select(Member.status, Member.roles, Member.daily_lookup_quota, MemberKey.kid)
+    .outerjoin(MemberKey, (MemberKey.member_id == Member.id) & MemberKey.revoked_at.is_(None))
+    .where(Member.id == bindparam("member_id"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +53,18 @@ class Access:
     status: str
     roles: frozenset[str]
     daily_lookup_quota: int | None
+    #: Kids of the member's unrevoked keys: a token obtained with any other key is refused.
+    active_kids: frozenset[str] = frozenset()
 
 
 def read_access(session: Session, member_id: str) -> Access | None:
-    """A member's current status, roles and lookup quota, from the database."""
-    row = session.connection().execute(_ACCESS, {"member_id": member_id}).first()
-    return None if row is None else Access(row.status, frozenset(row.roles.split()), row.daily_lookup_quota)
+    """A member's current status, roles, lookup quota and active key ids, from the database."""
+    rows = session.connection().execute(_ACCESS, {"member_id": member_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    kids = frozenset(row.kid for row in rows if row.kid is not None)
+    return Access(first.status, frozenset(first.roles.split()), first.daily_lookup_quota, kids)
 
 
 class FileSignal:
@@ -168,26 +179,28 @@ _SIGNALS: WeakKeyDictionary[Engine, FileSignal | PostgresSignal] = WeakKeyDictio
 def watch_member_changes(engine: Engine, signal: FileSignal | PostgresSignal) -> None:
     """Bump ``signal`` whenever a transaction on ``engine`` that changed a member commits.
 
-    ORM mapper events catch every change made through ``Member`` objects, which is
-    how ``members.service`` changes them; on PostgreSQL the NOTIFY rides the same
+    ORM mapper events catch every change made through ``Member`` and ``MemberKey``
+    objects, which is how ``members.service`` changes them; on PostgreSQL the NOTIFY rides the same
     transaction as the change. Listeners are global (several apps may share a
     process, as in the tests); the engine picks the signal.
     """
     _SIGNALS[engine] = signal
 
 
-def _flag_change(_mapper: Any, connection: Any, target: Member) -> None:
+def _flag_change(_mapper: Any, connection: Any, target: Member | MemberKey) -> None:
     signal = _SIGNALS.get(connection.engine)
     if signal is None:
         return
-    signal.notify_in_transaction(connection, target.id)
+    signal.notify_in_transaction(connection, target.id if isinstance(target, Member) else target.member_id)
     session = Session.object_session(target)
     if session is not None:
         session.info.setdefault("member_access_signals", set()).add(signal)
 
 
-for _name in ("after_insert", "after_update", "after_delete"):
-    event.listen(Member, _name, _flag_change)
+# A member's keys are part of its access: a token obtained with a revoked key stops at once.
+for _model in (Member, MemberKey):
+    for _name in ("after_insert", "after_update", "after_delete"):
+        event.listen(_model, _name, _flag_change)
 
 
 @event.listens_for(Session, "after_commit")

@@ -59,6 +59,15 @@ class VerifiedAssertion:
     expires_at: datetime
     kid: str
 
+    @property
+    def replay_until(self) -> datetime:
+        """How long the ``jti`` must be remembered: as long as :func:`_check_times` would still accept it.
+
+        An assertion is accepted up to ``CLOCK_SKEW`` after its ``exp``; a record kept only until
+        ``exp`` would let the same assertion be spent again in that minute.
+        """
+        return self.expires_at + CLOCK_SKEW
+
 
 def verify_client_assertion(
     assertion: str,

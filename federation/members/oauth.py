@@ -52,9 +52,11 @@ def grant_client_credentials(
     if status != "active":
         raise Forbidden(f"Member {verified.member_id} is {status}.", code=f"member_{status}")
     scopes = _granted_scopes(form.get("scope"), access.roles)
-    if not replay_store.claim(verified.member_id, verified.jti, verified.expires_at, now):
+    if not replay_store.claim(verified.member_id, verified.jti, verified.replay_until, now):
         raise InvalidClient("That client assertion was already used (jti replay).", code="assertion_replayed")
-    token, _ = issue_access_token(key_set, issuer=issuer, member_id=verified.member_id, scopes=scopes, now=now)
+    token, _ = issue_access_token(
+        key_set, issuer=issuer, member_id=verified.member_id, scopes=scopes, now=now, client_kid=verified.kid
+    )
     return IssuedToken(
         access_token=token, expires_in=int(ACCESS_TOKEN_TTL.total_seconds()), scope=" ".join(sorted(scopes))
     )

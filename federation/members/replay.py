@@ -1,8 +1,10 @@
 """Replay stores for client-assertion ids (``jti``).
 
 RFC 7523 lets a server refuse a ``jti`` it has seen. A ``jti`` only needs
-remembering until its assertion expires (at most an hour), so each store
-keeps it exactly that long. The database store is the zero-set-up default;
+remembering while the verifier would still accept its assertion: until its
+``exp`` plus the clock-skew leeway (``VerifiedAssertion.replay_until``, at
+most an hour and a minute). Callers pass that instant as ``expires_at``; each
+store keeps the record exactly that long. The database store is the zero-set-up default;
 Redis takes over with ``FEDERATION_REDIS_URL`` when several servers share it.
 """
 

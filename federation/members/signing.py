@@ -6,12 +6,20 @@ file is generated on first start; production mounts its own. The first key
 signs; every key in the file verifies and is published at
 ``/.well-known/jwks.json``, so rotation is: put a new key first, keep the old
 one for one access-token lifetime (15 minutes), then drop it
-(``federation signing-keys rotate`` does the first step, ``--retire`` the last).
+(``federation signing-keys rotate`` does the first step, ``retire`` the last).
+
+A key dropped from the file stops verifying at once in every worker:
+:class:`KeyFile` re-reads the file whenever it changes (one ``stat`` per
+request), so retiring a compromised key (``rotate`` then ``retire``) revokes
+every token it signed without a restart.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,3 +100,41 @@ def rotate(path: Path, *, retire: bool = False) -> SigningKeySet:
     keys = key_set.keys[:1] if retire else [new_signing_key(), *key_set.keys]
     write_key_set(path, keys)
     return SigningKeySet(keys)
+
+
+class KeyFile:
+    """The key set of a file, re-read when the file changes (a rename by ``write_secret`` is atomic).
+
+    ``changed`` is called with the new set, so caches of tokens verified with a dropped key can go.
+    A missing or unreadable file keeps the last good set: a botched edit must not lock every member out.
+    """
+
+    def __init__(self, path: Path, on_change: Callable[[SigningKeySet], None] | None = None) -> None:
+        self.path = path
+        self.on_change = on_change
+        self._lock = threading.Lock()
+        self._stamp = self._stat()
+        self.key_set = load_or_create(path)
+        self._stamp = self._stamp or self._stat()
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+    def current(self) -> SigningKeySet:
+        stamp = self._stat()
+        if stamp is None or stamp == self._stamp:
+            return self.key_set
+        with self._lock:
+            if stamp != self._stamp:
+                try:
+                    self.key_set = read_key_set(self.path)
+                except (OSError, ValueError, KeyError):
+                    return self.key_set
+                self._stamp = stamp
+                if self.on_change is not None:
+                    self.on_change(self.key_set)
+        return self.key_set

@@ -20,6 +20,8 @@ from .signing import SigningKeySet
 
 ACCESS_TOKEN_TTL = timedelta(minutes=15)
 ACCESS_TOKEN_AUDIENCE = "federation-api"  # noqa: S105 - an audience name, not a secret
+#: Private claim: the kid of the member key that signed the client assertion.
+CLIENT_KID_CLAIM = "client_kid"
 
 
 class InvalidToken(Unauthorized):
@@ -32,10 +34,18 @@ class AccessClaims:
     scopes: frozenset[str]
     expires_at: datetime
     token_id: str
+    #: The member key whose assertion obtained the token: revoking that key ends the token too.
+    client_kid: str | None = None
 
 
 def issue_access_token(
-    key_set: SigningKeySet, *, issuer: str, member_id: str, scopes: frozenset[str], now: datetime
+    key_set: SigningKeySet,
+    *,
+    issuer: str,
+    member_id: str,
+    scopes: frozenset[str],
+    now: datetime,
+    client_kid: str | None = None,
 ) -> tuple[str, datetime]:
     expires_at = now + ACCESS_TOKEN_TTL
     claims = {
@@ -47,6 +57,8 @@ def issue_access_token(
         "exp": int(expires_at.timestamp()),
         "jti": secrets.token_urlsafe(16),
     }
+    if client_kid is not None:
+        claims[CLIENT_KID_CLAIM] = client_kid
     token = jwt.encode(claims, key_set.current.private_key, algorithm="EdDSA", headers={"kid": key_set.current.kid})
     return token, expires_at.replace(microsecond=0)
 
@@ -78,6 +90,7 @@ def verify_access_token(key_set: SigningKeySet, token: str, *, issuer: str, now:
         scopes=frozenset(str(claims.get("scope", "")).split()),
         expires_at=expires_at,
         token_id=claims["jti"],
+        client_kid=claims.get(CLIENT_KID_CLAIM) if isinstance(claims.get(CLIENT_KID_CLAIM), str) else None,
     )
 
 
@@ -105,6 +118,11 @@ class VerifiedTokenCache:
                 return None
             self._entries.move_to_end(token)
             return claims
+
+    def clear(self) -> None:
+        """Forget every token: the signing keys changed, or a member's key was revoked."""
+        with self._lock:
+            self._entries.clear()
 
     def put(self, token: str, claims: AccessClaims) -> None:
         with self._lock:

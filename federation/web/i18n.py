@@ -53,10 +53,6 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "id_video_file": {"zh-CN": "上传视频文件", "en": "Upload the video file"},
     "id_video_digest": {"zh-CN": "或填写视频的 SHA-256 摘要", "en": "or give the video's SHA-256 digest"},
-    "id_video_kept": {
-        "zh-CN": "已收到您上传的视频，无需重新上传。",
-        "en": "We already have the video you uploaded; no need to upload it again.",
-    },
     "other_files": {"zh-CN": "其他证据文件（可选）", "en": "Other evidence files (optional)"},
     "files_hint": {"zh-CN": "每个文件最大 {mb} MB。", "en": "Each file at most {mb} MB."},
     "submit": {"zh-CN": "提交申诉", "en": "File the appeal"},

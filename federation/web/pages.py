@@ -2,8 +2,9 @@
 
 The handlers read the form into the same dictionary the JSON API takes, load
 it with the same schema and call the same service (``api.appeals``), so the
-page and the API cannot drift apart. Uploaded files are stored and checked by
-``disputes.evidence_files`` before anything is filed. What goes wrong is said
+page and the API cannot drift apart. Uploaded files are checked and spooled by
+``disputes.evidence_files`` and kept only once the appeal is filed (a refused attempt
+leaves nothing: the person attaches the video again). What goes wrong is said
 in the person's words (``problems.py``), never as the API's problem details.
 """
 
@@ -23,6 +24,7 @@ from ..api.disputes import due_process
 from ..api.schemas.disputes import CONTACT_LENGTH, STATEMENT_LENGTH, AppealSchema
 from ..database import utcnow
 from ..disputes import appeals
+from ..disputes.evidence_files import UploadSpool
 from ..disputes.service import overdue
 from ..errors import FederationError, flatten_messages
 from ..extensions import db
@@ -93,7 +95,7 @@ def _local_time(instant) -> str:
     return translate("local_time", g.language, time=moment, zone=zone_name(calendar.time_zone, g.language))
 
 
-def _form_page(problems: Problems, status: int = 200, *, form: Any = None, kept_video: str | None = None):
+def _form_page(problems: Problems, status: int = 200, *, form: Any = None):
     """The form keeps its nonce across corrections: nothing was filed, and a resubmission of the
     same form after a lost answer must find the appeal it filed (the API's ``Idempotency-Key``)."""
     settings = due_process()
@@ -106,7 +108,6 @@ def _form_page(problems: Problems, status: int = 200, *, form: Any = None, kept_
         notice=problems.notice,
         rows=ROWS,
         types=TYPES,
-        kept_video=kept_video,
         statement_length=STATEMENT_LENGTH,
         upload_mb=settings.upload_max_bytes // (1024 * 1024),
         deadlines=settings.deadlines,
@@ -127,11 +128,12 @@ def file_appeal():
         return _form_page(Problems(notice=notice("too_large", situation, g.language)), 413, form={})
     body: dict[str, Any] = {}
     rows = [n for n in range(ROWS) if form.get(f"value_{n}", "").strip()]
+    spool = due_process().spool()  # files are kept only if the appeal is filed
     try:
         validate_csrf(form.get("csrf_token"))
-        body = _body_from_form(rows)
+        body = _body_from_form(rows, spool)
         nonce = form.get("nonce", "")[:128] or None
-        filed = file_appeal_from(AppealSchema().load(body), request.remote_addr or "", nonce)
+        filed = file_appeal_from(AppealSchema().load(body), request.remote_addr or "", nonce, spool=spool)
     except CSRFError:
         return _form_page(Problems(notice=notice("csrf", situation, g.language)), 400)
     except ma.ValidationError as error:
@@ -139,13 +141,14 @@ def file_appeal():
         errors = flatten_messages({"form": error.messages}) + appeals.identifier_errors(
             raw, current_app.config["DEFAULT_REGION"]
         )
-        return _form_page(_notes(errors, rows, situation), 422, kept_video=_video_of(body))
+        return _form_page(_notes(errors, rows, situation), 422)
     except FederationError as error:
         db.session.rollback()
         if error.status == 422:
-            return _form_page(_notes(error.errors or [], rows, situation), 422, kept_video=_video_of(body))
+            return _form_page(_notes(error.errors or [], rows, situation), 422)
         return _form_page(refusal(error.status, error.code, error.headers, situation, g.language), error.status)
     finally:
+        spool.discard()
         for upload in request.files.values():  # spooled to disk when large: close now, not at collection
             upload.close()
     receipt = {"appeal": filed.appeal.ref, "token": filed.status_token, "decide_by": _deadline(filed.appeal.decide_by)}
@@ -156,31 +159,20 @@ def _notes(errors: list[dict[str, Any]], rows: list[int], situation: Situation) 
     return field_notes(errors, rows=rows, form=request.form, situation=situation, language=g.language)
 
 
-def _video_of(body: dict[str, Any]) -> str | None:
-    """The digest of an ID video stored with a failed attempt: the person need not upload it again.
-
-    Only a video we really hold: a digest typed in without an upload is not "the video you uploaded"."""
-    digest = next((item["sha256"] for item in body.get("evidence", []) if item["kind"] == "id_video"), None)
-    if not isinstance(digest, str) or len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
-        return None
-    return digest if (due_process().upload_dir / digest).is_file() else None
-
-
-def _body_from_form(rows: list[int]) -> dict[str, Any]:
+def _body_from_form(rows: list[int], spool: UploadSpool) -> dict[str, Any]:
     """The JSON API's body, from the form fields (the filled-in ``rows``) and uploaded files."""
     form, files = request.form, request.files
     identifiers = [{"type": form.get(f"type_{n}", ""), "value": form.get(f"value_{n}", "").strip()} for n in rows]
-    settings = due_process()
     evidence = []
     video, declared = files.get("id_video_file"), form.get("id_video_sha256", "").strip().lower() or None
     if video and video.filename:
-        stored = settings.store(video, pointer="/id_video", declared=declared)
+        stored = spool.add_upload(video, pointer="/id_video", declared=declared)
         evidence.append({"kind": "id_video", "sha256": stored.sha256, "size": stored.size})
     elif declared:
         evidence.append({"kind": "id_video", "sha256": declared})
     for upload in files.getlist("other_files"):
         if upload and upload.filename:
-            stored = settings.store(upload, pointer="/other_files")
+            stored = spool.add_upload(upload, pointer="/other_files")
             evidence.append({"kind": "other", "sha256": stored.sha256, "size": stored.size})
     return {
         "identifiers": identifiers,

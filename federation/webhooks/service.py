@@ -13,19 +13,37 @@ from ..errors import NotFound, ValidationFailed, field_error
 from ..events.feed import published
 from ..events.service import record
 from ..members.models import Member
+from .destinations import Transport, UnsafeDestination
 
 if TYPE_CHECKING:
     from flask import Flask
 from .models import Webhook, WebhookDelivery
 
 
-def add_webhook(session: Session, member_id: str, url: str, *, now: datetime, allow_insecure: bool) -> Webhook:
+def add_webhook(
+    session: Session,
+    member_id: str,
+    url: str,
+    *,
+    now: datetime,
+    allow_insecure: bool,
+    transport: Transport | None = None,
+) -> Webhook:
+    """Register an endpoint whose host resolves to public addresses only (checked again at each delivery)."""
+    transport = transport or Transport()
     parts = urlsplit(url)
     schemes = ("https", "http") if allow_insecure else ("https",)
     if parts.scheme not in schemes or not parts.hostname:
         raise ValidationFailed(
             "A webhook URL is an absolute https:// URL.", errors=[field_error("/url", "An absolute https:// URL.")]
         )
+    try:
+        transport.check(url)
+    except UnsafeDestination as refused:
+        raise ValidationFailed(
+            "A webhook URL must resolve to public internet addresses only.",
+            errors=[field_error("/url", str(refused), code=f"url.{refused.category}")],
+        ) from None
     webhook = Webhook(member_id=member_id, url=url, active=True, created_at=now)
     session.add(webhook)
     session.flush()
@@ -63,12 +81,13 @@ def queue_deliveries(session: Session, *, changes: list[dict[str, Any]], now: da
 
     Subscribed to ``events.feed.published`` (the feed does not know its consumers). Public
     changes go to the endpoints of members holding the ``query`` role, as ``GET /v1/changes``
-    shows them; a change addressed to a member goes to that member's endpoints only.
+    shows them; a change addressed to a member goes to that member's endpoints only. Nothing is
+    queued for a suspended member: it catches up through the feed once reinstated.
     """
     hooks = session.execute(
         select(Webhook.id, Webhook.member_id, Member.roles)
         .join(Member, Member.id == Webhook.member_id)
-        .where(Webhook.active)
+        .where(Webhook.active, Member.status == "active")  # a suspended member receives nothing
         .order_by(Webhook.id)
     ).all()
     rows = [

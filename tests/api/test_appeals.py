@@ -299,6 +299,40 @@ def test_evidence_files_can_be_uploaded_with_the_appeal_and_must_match_a_declare
     assert problem(stranger, 422)["errors"][0]["pointer"] == "/files/0"
 
 
+def file_with_video(client, body: dict, video: bytes, address: str):
+    return client.post(
+        "/v1/appeals",
+        data={"appeal": json.dumps(body), "files": (io.BytesIO(video), "id.mp4")},
+        content_type="multipart/form-data",
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_a_refused_appeal_leaves_no_file_in_the_upload_folder(client, app, listed):
+    """Files are spooled and kept only once the appeal passed validation and limits (no disk flooding)."""
+    folder = app.extensions["federation.due_process"].upload_dir
+
+    def stored() -> set[str]:
+        return {path.name for path in folder.iterdir()} if folder.exists() else set()
+
+    before = stored()
+    video = b"\x00\x00\x00 ftypmp42 refused"
+    digest = hashlib.sha256(video).hexdigest()
+    evidence = [{"kind": "id_video", "sha256": digest}]
+    invalid = file_with_video(client, appeal_body(UNLISTED, evidence=evidence, statement=""), video, next(_addresses))
+    assert problem(invalid, 422)["code"] == "validation_failed"
+    assert stored() == before
+    address = next(_addresses)
+    for n in range(5):  # the limit per client address
+        assert file(client, appeal_body(f"1370013{n:04d}"), address=address).status_code == 202
+    limited = file_with_video(client, appeal_body(UNLISTED, evidence=evidence), video, address)
+    assert problem(limited, 429)
+    assert stored() == before
+    accepted = file_with_video(client, appeal_body(UNLISTED, evidence=evidence), video, next(_addresses))
+    assert accepted.status_code == 202
+    assert stored() == before | {digest}
+
+
 @pytest.mark.parametrize(("trusted", "expected"), [(1, [202] * 10), (0, [202] * 5 + [429] * 5)])
 def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(make_database_url, tmp_path, trusted, expected):
     """Two appellants behind one proxy: two addresses if the proxy is trusted, one if not."""

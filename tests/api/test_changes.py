@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from flask import current_app
@@ -14,10 +12,12 @@ from flask import current_app
 from federation.events.feed import changes_after
 from federation.events.service import record
 from federation.extensions import db as _db
+from federation.webhooks.destinations import webhook_transport
 from federation.webhooks.dispatch import MAX_ATTEMPTS, deliver_due
 from federation_client.webhooks import WebhookSignatureError, verify
 from tests.api.test_lookups import list_entry
 from tests.api.test_oauth import problem
+from tests.conftest import Receiver
 
 
 @pytest.fixture
@@ -247,39 +247,9 @@ def test_concurrent_writers_leave_no_gaps(app, db):
 
 
 # -- webhooks --------------------------------------------------------------------------------------
-class Receiver:
-    """A real HTTP endpoint on 127.0.0.1 that records what it is sent and answers ``status``."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.status = 200
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), body))
-                self.send_response(receiver.status)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/federation-hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-
-
 def dispatch(now: datetime):
-    report = deliver_due(_db.session, current_app.extensions["federation.auth"].key_set, now=now)
+    transport = webhook_transport(current_app.config)
+    report = deliver_due(_db.session, current_app.extensions["federation.auth"].key_set, now=now, transport=transport)
     _db.session.commit()
     return report
 
@@ -352,3 +322,25 @@ def test_webhook_urls_are_checked_and_belong_to_their_member(client, members):
     assert problem(bad, 422)["errors"][0]["pointer"] == "/url"
     other = client.post("/v1/members/shop-a/webhooks", json={"url": "https://x.example/h"}, headers=members["risk-c"])
     assert problem(other, 403)["code"] == "not_your_resource"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "https://localhost/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.0.0.8/hook",
+        "https://100.64.1.1/hook",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://[fd00:ec2::254]/hook",
+        "https://nowhere.invalid/hook",
+    ],
+)
+def test_webhook_urls_must_resolve_to_public_addresses_by_default(client, app, members, monkeypatch, url):
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", False)  # the production default
+    refused = client.post("/v1/members/risk-c/webhooks", json={"url": url}, headers=members["risk-c"])
+    [error] = problem(refused, 422)["errors"]
+    assert error["pointer"] == "/url" and error["code"] in ("url.unsafe_address", "url.dns_error")
+    assert client.get("/v1/members/risk-c/webhooks", headers=members["risk-c"]).get_json() == []

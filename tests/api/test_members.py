@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives import serialization
 
 from federation.events.service import history
 from federation_client.keys import generate_key, public_jwk
+from tests.conftest import Identity
 
 
 def test_admin_admits_and_activates_a_member_and_events_are_recorded(client, auth, make_member, db):
@@ -65,6 +66,9 @@ def test_member_rotates_its_own_key(client, auth, make_member, form):
     assert added.status_code == 201
     assert added.get_json()["alg"] == "ES256" and added.get_json()["kid"] == "2026-rotation"
     assert client.post(f"/v1/members/acme/keys/{acme.kid}/revoke", headers=headers).status_code == 200
+    refused = client.get("/v1/members/acme/keys", headers=headers)  # the token was bought with the revoked key
+    assert refused.status_code == 401 and refused.get_json()["code"] == "key_revoked"
+    headers = auth.headers(Identity("acme", new_key, "2026-rotation"))
     keys = client.get("/v1/members/acme/keys", headers=headers).get_json()
     assert [(k["kid"], k["active"]) for k in keys] == [(acme.kid, False), ("2026-rotation", True)]
 

@@ -168,6 +168,40 @@ def test_revoked_key_is_refused(client, auth, make_member):
     assert auth.token_response(sign_assertion(second, added.get_json()["kid"], "acme")).status_code == 200
 
 
+def test_a_token_obtained_with_a_revoked_key_stops_working(client, auth, make_member):
+    """Revoking a member's key (a stolen private key) also ends the tokens it already bought."""
+    admin = make_member("root", roles=["admin"])
+    acme = make_member("acme")
+    admin_headers = auth.headers(admin)
+    stolen = auth.headers(acme)
+    second = generate_key()
+    added = client.post("/v1/members/acme/keys", json={"public_key": public_jwk(second)}, headers=admin_headers)
+    bought = auth.token_response(sign_assertion(second, added.get_json()["kid"], "acme")).get_json()
+    fresh = {"Authorization": f"Bearer {bought['access_token']}"}
+    assert client.get("/v1/members/acme", headers=stolen).status_code == 200  # verified and cached
+    assert client.post(f"/v1/members/acme/keys/{acme.kid}/revoke", headers=admin_headers).status_code == 200
+    refused = client.get("/v1/members/acme", headers=stolen)
+    assert problem(refused, 401)["code"] == "key_revoked"
+    assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
+    assert client.get("/v1/members/acme", headers=fresh).status_code == 200  # the other key's token lives on
+
+
+def test_retiring_a_signing_key_ends_the_tokens_it_signed_without_a_restart(client, app, auth, make_member, cli):
+    """``signing-keys rotate`` then ``retire``: a compromised server key stops verifying in running workers."""
+    acme = make_member("acme")
+    old = auth.headers(acme)
+    assert client.get("/v1/members/acme", headers=old).status_code == 200  # verified and cached
+    cli("signing-keys", "rotate")
+    assert client.get("/v1/members/acme", headers=old).status_code == 200  # the old key still verifies
+    new = auth.headers(acme)
+    kids = {key["kid"] for key in client.get("/.well-known/jwks.json").get_json()["keys"]}
+    assert len(kids) == 2
+    cli("signing-keys", "retire")
+    assert problem(client.get("/v1/members/acme", headers=old), 401)["code"] == "invalid_token"
+    assert client.get("/v1/members/acme", headers=new).status_code == 200
+    assert len(client.get("/.well-known/jwks.json").get_json()["keys"]) == 1
+
+
 def test_pending_member_cannot_get_a_token(auth, make_member):
     newcomer = make_member("newcomer", status="pending")
     body = problem(auth.token_response(newcomer.assertion()), 403)

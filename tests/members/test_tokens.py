@@ -48,3 +48,12 @@ def test_cache_returns_only_unexpired_entries_and_stays_bounded():
     assert cache.get(tokens[2], NOW).member_id == "m2"
     assert cache.get(tokens[2], NOW + timedelta(minutes=16)) is None
     assert cache.get(tokens[2], NOW) is None  # an expired entry is dropped, not kept
+
+
+def test_a_token_names_the_member_key_that_bought_it():
+    """``client_kid`` lets a revoked member key end its tokens; tokens without it (older) still verify."""
+    bought = issue_access_token(
+        KEYS, issuer="test", member_id="acme", scopes=frozenset({"query"}), now=NOW, client_kid="acme-2026"
+    )[0]
+    assert verify_access_token(KEYS, bought, issuer="test", now=NOW).client_kid == "acme-2026"
+    assert verify_access_token(KEYS, issue(), issuer="test", now=NOW).client_kid is None

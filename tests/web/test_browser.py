@@ -177,7 +177,8 @@ def test_a_person_reads_what_is_wrong_next_to_the_field_fixes_it_and_files(brows
     shoot(page, f"appeal-{words['shot']}-error.png")
 
     page.get_by_label(words["value"], exact=True).fill(words["phone"])
-    page.get_by_label(words["statement"]).fill(words["long"])  # the video was kept: no second upload
+    page.get_by_label(words["statement"]).fill(words["long"])
+    page.get_by_label(words["video"]).set_input_files(str(video))  # a refused attempt keeps no file
     page.get_by_role("button", name=words["submit"]).click()
     page.wait_for_selector("#status-token")
     assert words["received"] in page.locator("h1").inner_text()
@@ -207,6 +208,7 @@ def test_on_a_phone_nothing_scrolls_sideways(browser, live_server, tmp_path, sho
     shoot(page, "appeal-mobile.png")
     page.get_by_label("号码 1", exact=True).fill(UNLISTED)
     page.get_by_label("申诉说明").fill(WORDS["zh-CN"]["long"])
+    page.get_by_label(WORDS["zh-CN"]["video"]).set_input_files(str(video))  # a refused attempt keeps no file
     page.get_by_role("button", name="提交申诉").click()
     page.wait_for_selector("#status-token")  # the status code is long and unbroken: it must wrap
     assert scroll_width(page) <= PHONE_WIDTH

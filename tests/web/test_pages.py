@@ -207,20 +207,21 @@ def test_every_problem_is_said_at_once(client, db):
     assert "请上传" in note_of(html, "id_video_file") and "有 3 处需要修改" in html
 
 
-def test_a_video_uploaded_with_a_failed_attempt_need_not_be_uploaded_again(client, db):
+def test_a_failed_or_rate_limited_attempt_leaves_no_file_behind(client, app, db):
+    """The video is kept only with a filed appeal: refused attempts cannot fill the disk."""
+    folder = app.extensions["federation.due_process"].upload_dir
+    stored = hashlib.sha256(VIDEO).hexdigest()
+    (folder / stored).unlink(missing_ok=True)
     form = appeal_form(client, UNLISTED)
     form["statement"] = "太短"
-    first = post_appeal(client, form).get_data(as_text=True)
-    assert "无需重新上传" in first and hashlib.sha256(VIDEO).hexdigest() in first
-    fixed = appeal_form(client, UNLISTED, video=None, declared=hashlib.sha256(VIDEO).hexdigest())
-    assert post_appeal(client, fixed).status_code == 202
-
-
-def test_a_typed_digest_without_an_upload_is_not_called_an_uploaded_video(client, db):
-    form = appeal_form(client, UNLISTED, video=None, declared="a" * 64)
-    form["statement"] = "太短"
-    page = post_appeal(client, form).get_data(as_text=True)
-    assert "无需重新上传" not in page
+    assert post_appeal(client, form).status_code == 422
+    for n in range(5):
+        assert (
+            post_appeal(client, appeal_form(client, f"1370013{n:04d}", video=None, declared="b" * 64)).status_code
+            == 202
+        )
+    assert post_appeal(client, appeal_form(client, "13700139999")).status_code == 429
+    assert not (folder / stored).exists() and not [p for p in folder.glob(".upload-*")]
 
 
 def test_a_rate_limit_says_when_to_try_again_not_what_to_correct(client, db):
