@@ -10,7 +10,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -64,3 +64,24 @@ def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA mmap_size=1073741824")
         cursor.close()
+
+
+@event.listens_for(Engine, "savepoint")
+def _sqlite_begin_before_savepoint(connection: Connection, name: str | None) -> None:
+    """Open the real transaction before a SAVEPOINT, or releasing the savepoint commits.
+
+    pysqlite (legacy transaction control) emits its implicit ``BEGIN`` only before the first
+    INSERT/UPDATE/DELETE. A ``SAVEPOINT`` issued before any write therefore *starts* the
+    transaction, and SQLite's ``RELEASE`` of that outermost savepoint *commits* it: a batch whose
+    first item was added under ``begin_nested`` had that item committed before its event was even
+    recorded, and a later failure could not roll it back.
+
+    Not SQLAlchemy's full recipe (driver autocommit plus ``BEGIN`` on every transaction): a
+    ``BEGIN`` before a transaction's first read would make SQLite hand concurrent writers a stale
+    snapshot they cannot upgrade (``SQLITE_BUSY_SNAPSHOT``, no waiting), and would add a BEGIN to
+    every read-only lookup. Here the late ``BEGIN`` stays, and only a savepoint, always taken to
+    write, begins first; ``IMMEDIATE`` takes the write lock at once, waiting on the busy timeout.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if isinstance(dbapi_connection, sqlite3.Connection) and not dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
