@@ -76,5 +76,6 @@ def _run_after_commit() -> None:
         try:
             action()
         except Exception as error:  # noqa: BLE001 - the write is durable: the answer must say so
-            name = getattr(action, "__qualname__", type(action).__name__)  # never repr: it may hold a contact
+            function = getattr(action, "func", action)  # a functools.partial: name what it calls
+            name = getattr(function, "__qualname__", type(function).__name__)  # never repr: it may hold a contact
             logger.error("after-commit action %s failed: %s", name, type(error).__name__)
