@@ -38,6 +38,7 @@ def create_app(
     from .api.problem_api import ProblemApi
     from .api.problems import register_error_handlers
     from .cli import register_commands
+    from .database import init_engine
     from .extensions import db, migrate
     from .identifiers.secrets import init_identifier_secrets
     from .notify import init_notify
@@ -45,6 +46,8 @@ def create_app(
     from .webhooks.service import init_webhooks
 
     db.init_app(app)
+    with app.app_context():
+        init_engine(db.engine)
     migrate.init_app(app, db)
     init_auth(app)
     init_identifier_secrets(app)
