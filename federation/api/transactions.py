@@ -47,7 +47,7 @@ class TransactionalFlask(Flask):
             else:
                 _discard()
         except BaseException:
-            _discard()
+            _discard(quietly=True)  # the original failure is the one to answer
             raise
         _run_after_commit()
         return response
@@ -65,10 +65,16 @@ def _commit() -> None:
             session.commit()
 
 
-def _discard() -> None:
+def _discard(*, quietly: bool = False) -> None:
     g.pop(_AFTER_COMMIT, None)
-    if db.session.registry.has():
+    if not db.session.registry.has():
+        return
+    try:
         db.session().rollback()
+    except Exception as error:  # e.g. the database went away: nothing was committed either way
+        if not quietly:
+            raise
+        logger.warning("rollback after a failed request failed: %s", type(error).__name__)
 
 
 def _run_after_commit() -> None:

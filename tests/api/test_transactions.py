@@ -168,6 +168,12 @@ def flush_and_crash(name):
     raise RuntimeError("after the flush")
 
 
+@probe.post("/<name>/conflict")
+def flush_and_conflict(name):
+    _touch(name)
+    raise Conflict("Refused after the flush.", code="probe_conflict")
+
+
 @probe.post("/<name>/follow-up")
 def flush_and_follow_up(name):
     _touch(name)
@@ -207,3 +213,16 @@ def test_a_follow_up_runs_once_the_write_is_durable_and_never_for_a_failed_reque
     assert client.post("/probe/then/follow-up").status_code == 200
     assert client.post("/probe/failed/crash").status_code == 500
     assert followed == [("then", 1)]
+
+
+def test_a_failing_rollback_does_not_hide_the_failure_it_follows(probe_app, db, monkeypatch):
+    """The database going away during the rollback: the client still learns why its request failed."""
+
+    def rollback_fails(session: Session) -> None:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Session, "rollback", rollback_fails)
+        response = probe_app.test_client().post("/probe/refused-then/conflict")
+    assert response.status_code == 409 and response.get_json()["code"] == "probe_conflict"
+    assert touched(db, "refused-then") == 0
