@@ -47,7 +47,7 @@ class TransactionalFlask(Flask):
             else:
                 _discard()
         except BaseException:
-            _discard(quietly=True)  # the original failure is the one to answer
+            _discard()
             raise
         _run_after_commit()
         return response
@@ -65,15 +65,15 @@ def _commit() -> None:
             session.commit()
 
 
-def _discard(*, quietly: bool = False) -> None:
+def _discard() -> None:
+    """Roll back. Should that fail too (the database went away), the answer stays the one the
+    request earned: nothing was committed either way, and the session is closed at teardown."""
     g.pop(_AFTER_COMMIT, None)
     if not db.session.registry.has():
         return
     try:
         db.session().rollback()
-    except Exception as error:  # e.g. the database went away: nothing was committed either way
-        if not quietly:
-            raise
+    except Exception as error:  # noqa: BLE001
         logger.warning("rollback after a failed request failed: %s", type(error).__name__)
 
 

@@ -223,6 +223,8 @@ def test_a_failing_rollback_does_not_hide_the_failure_it_follows(probe_app, db, 
 
     with monkeypatch.context() as patch:
         patch.setattr(Session, "rollback", rollback_fails)
-        response = probe_app.test_client().post("/probe/refused-then/conflict")
-    assert response.status_code == 409 and response.get_json()["code"] == "probe_conflict"
-    assert touched(db, "refused-then") == 0
+        raised = probe_app.test_client().post("/probe/raised/conflict")
+        refused = probe_app.test_client().post("/probe/refused/refused")
+    assert raised.status_code == 409 and raised.get_json()["code"] == "probe_conflict"
+    assert refused.status_code == 429
+    assert touched(db, "raised") == touched(db, "refused") == 0
