@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # importing the package must not import Flask: the pure cores live in it
+    from flask import Flask
 
-from .config import Config, load_config
+    from .config import Config
 
 
 def create_app(
@@ -16,9 +17,16 @@ def create_app(
     *,
     instance_path: str | None = None,
 ) -> Flask:
-    """Build the WSGI app: settings, then extensions, then error handling, then blueprints."""
+    """Build the WSGI app: settings, then extensions, then error handling, then blueprints.
+
+    Each request is one transaction, committed or rolled back by the app itself
+    (``api/transactions.py``), never by a handler.
+    """
+    from .api.transactions import TransactionalFlask
+    from .config import load_config
+
     instance_path = instance_path or os.environ.get("FEDERATION_INSTANCE_PATH") or _default_instance_path()
-    app = Flask(__name__, instance_path=os.path.abspath(instance_path))
+    app = TransactionalFlask(__name__, instance_path=os.path.abspath(instance_path))
     load_config(app, config, overrides)
     app.json.sort_keys = False  # problem details read best in RFC 9457's order
 
@@ -29,8 +37,9 @@ def create_app(
     from .api.entries import init_entries
     from .api.lookups import init_lookups
     from .api.problem_api import ProblemApi
+    from .api.problems import register_error_handlers
     from .cli import register_commands
-    from .errors import register_error_handlers
+    from .database import init_engine
     from .extensions import db, migrate
     from .identifiers.secrets import init_identifier_secrets
     from .notify import init_notify
@@ -38,6 +47,8 @@ def create_app(
     from .webhooks.service import init_webhooks
 
     db.init_app(app)
+    with app.app_context():
+        init_engine(db.engine)
     migrate.init_app(app, db)
     init_auth(app)
     init_identifier_secrets(app)
@@ -47,7 +58,7 @@ def create_app(
     init_disputes(app)
     init_notify(app)
     init_webhooks(app)
-    register_error_handlers(app, rollback=db.session.rollback)
+    register_error_handlers(app)
     register_blueprints(ProblemApi(app))
     init_web(app)
     register_commands(app)

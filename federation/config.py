@@ -167,7 +167,7 @@ def engine_options(url: str) -> dict[str, Any]:
         return {**private, "connect_args": {"timeout": 15}}
     # Pre-ping: after a database restart every pooled connection is dead; each is tested and replaced on
     # checkout instead of failing a request. A database host that does not answer at all fails a new
-    # connection after 5 s (503, ``errors.handle_database_unavailable``) instead of the kernel's minutes,
+    # connection after 5 s (503, ``api.problems.handle_database_unavailable``) instead of the kernel's minutes,
     # and a request waits at most 10 s for a pooled connection.
     return {
         **private,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import marshmallow as ma
 import orjson
 from flask import current_app, request, send_file, url_for
@@ -26,6 +28,7 @@ from .schemas.disputes import (
     StatusCodeRequestedSchema,
     StatusCodeRequestSchema,
 )
+from .transactions import after_commit
 
 blp = Blueprint("appeals", __name__, description="Listed people ask to be delisted.")
 
@@ -62,8 +65,7 @@ def file_appeal_from(
         idempotency_key=idempotency_key,
     )
     if spool is not None:
-        spool.keep()
-    db.session.commit()
+        spool.keep()  # the appeal passed its checks: its files may stay (committed at the request's end)
     return filed
 
 
@@ -75,8 +77,8 @@ def _external_url(endpoint: str) -> str:
 def request_status_code(ref: str, contact: str, client_address: str) -> None:
     """Shared by the API and the resend page: a new code goes to the appeal's contact, if it is that contact.
 
-    The message is handed to the postman only after the commit (the new code works by then),
-    and delivered on its thread: the request takes the same time either way.
+    The message is handed to the postman only after the request committed (the new code works by
+    then), and delivered on its thread: the request takes the same time either way.
     """
     settings = due_process()
     message = status_codes.request_new_code(
@@ -90,8 +92,7 @@ def request_status_code(ref: str, contact: str, client_address: str) -> None:
         contact_box=settings.contact_box,
         limits=settings.code_limits,
     )
-    db.session.commit()
-    postman().post(message)
+    after_commit(partial(postman().post, message))
 
 
 def _appeal_body(spool: UploadSpool) -> dict:
@@ -227,5 +228,4 @@ def decide_appeal(body, ref):
     and an ``expedite_reason`` if a submitter may still answer.
     """
     appeal = appeals.decide_appeal(db.session, current_principal().member_id, ref, now=utcnow(), **body)
-    db.session.commit()
     return appeal

@@ -54,7 +54,6 @@ def add_webhook(body, member_id):
         allow_insecure=current_app.config["WEBHOOK_ALLOW_HTTP"],
         transport=webhook_transport(current_app.config),
     )
-    db.session.commit()
     return webhook
 
 
@@ -72,7 +71,6 @@ def list_webhooks(member_id):
 def remove_webhook(member_id, webhook_id):
     ensure_self_or_admin(current_principal(), member_id)
     webhooks.remove_webhook(db.session, member_id, webhook_id, now=utcnow())
-    db.session.commit()
 
 
 @blp.route("/v1/members/<member_id>/webhooks/<int:webhook_id>/deliveries")

@@ -55,7 +55,6 @@ def file_dispute(body, ref):
         now=utcnow(),
         deadlines=due_process().deadlines,
     )
-    db.session.commit()
     return dispute
 
 
@@ -99,7 +98,6 @@ def show_dispute(ref):
 def answer_dispute(body, ref):
     """The submitter keeps the listing (``uphold``, with evidence) or withdraws it (``retract``)."""
     dispute = disputes.answer(db.session, current_principal().member_id, ref, now=utcnow(), **body)
-    db.session.commit()
     return dispute
 
 
@@ -114,5 +112,4 @@ def decide_dispute(body, ref):
     answered or its deadline passed unless ``expedite_reason`` says why (409 ``answer_pending``).
     """
     dispute = disputes.decide(db.session, current_principal().member_id, ref, now=utcnow(), **body)
-    db.session.commit()
     return dispute

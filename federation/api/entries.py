@@ -58,7 +58,6 @@ def submit(submission):
             errors=[field_error("/case_ref", "Required without an Idempotency-Key.")],
         )
     outcome = entries.submit(db.session, current_principal().member_id, submission, idempotency_key=key, **_context())
-    db.session.commit()
     return outcome.entry, 201 if outcome.created else 200
 
 
@@ -71,7 +70,6 @@ def submit_batch(body):
     results = entries.submit_batch(
         db.session, current_principal().member_id, load_batch_items(body["entries"]), **_context()
     )
-    db.session.commit()
     counts = {status: sum(r.status == status for r in results) for status in ("created", "existing")}
     return {**counts, "rejected": len(results) - sum(counts.values()), "results": results}
 
@@ -89,7 +87,6 @@ def rekey(body):
         identifier_secrets=current_app.extensions["federation.identifiers"],
         now=utcnow(),
     )
-    db.session.commit()
     return {"rekeyed": sum(r.status == "rekeyed" for r in results), "results": results}
 
 
@@ -118,5 +115,4 @@ def show_entry(ref):
 def retract(body, ref):
     """Withdraw your entry: it stops matching at once, and every member is told."""
     entry = entries.retract(db.session, current_principal().member_id, ref, reason=body["reason"], now=utcnow())
-    db.session.commit()
     return entry

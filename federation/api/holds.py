@@ -43,5 +43,4 @@ def decide_hold(body, ref):
     case = holds.decide_hold(
         db.session, current_principal().member_id, ref, now=utcnow(), guard_days=_guard_days(), **body
     )
-    db.session.commit()
     return case

@@ -39,7 +39,6 @@ def add_member(body):
         actor=current_principal().member_id,
         now=utcnow(),
     )
-    db.session.commit()
     return member
 
 
@@ -62,7 +61,6 @@ def change_status(body, member_id, action):
     member = members.set_status(
         db.session, member_id, status, actor=current_principal().member_id, now=utcnow(), reason=body["reason"]
     )
-    db.session.commit()
     return member
 
 
@@ -86,7 +84,6 @@ def add_key(body, member_id):
     key = members.add_key(
         db.session, member_id, key_text, kid=body["kid"], actor=current_principal().member_id, now=utcnow()
     )
-    db.session.commit()
     return key
 
 
@@ -97,5 +94,4 @@ def revoke_key(member_id, kid):
     """Revoke a key at once. The last active key cannot be revoked through the API."""
     ensure_self_or_admin(current_principal(), member_id)
     key = members.revoke_key(db.session, member_id, kid, actor=current_principal().member_id, now=utcnow())
-    db.session.commit()
     return key

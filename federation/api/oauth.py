@@ -50,7 +50,6 @@ def issue_token():
     except FederationError as error:
         error.extra = {"error": oauth_error_name(error), "error_description": error.detail}
         raise
-    db.session.commit()
     return issued, 200, {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 

@@ -12,7 +12,7 @@ from flask import Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from ..errors import problem_from_http_exception, roll_back_failed_request
+from .problems import problem_from_http_exception
 
 
 class FieldErrorSchema(ma.Schema):
@@ -36,5 +36,4 @@ class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:
-        roll_back_failed_request()
         return problem_from_http_exception(error)

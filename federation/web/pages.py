@@ -143,7 +143,6 @@ def file_appeal():
         )
         return _form_page(_notes(errors, rows, situation), 422)
     except FederationError as error:
-        db.session.rollback()
         if error.status == 422:
             return _form_page(_notes(error.errors or [], rows, situation), 422)
         return _form_page(refusal(error.status, error.code, error.headers, situation, g.language), error.status)
@@ -238,7 +237,6 @@ def resend():
     except CSRFError:
         return _resend_page(notice("csrf", situation, g.language), 400)
     except FederationError as error:  # the rate limits: the only refusal, the same for any appeal number
-        db.session.rollback()
         retry_after = int(error.headers.get("Retry-After", 3600))
         return _resend_page(notice("resend_rate", situation, g.language, retry_after=retry_after), error.status)
     return render_template("appeal_resend.html", sent=True, form={}), 202
