@@ -77,6 +77,7 @@ class Tally:
     completed: Counter = field(default_factory=Counter)  # phase -> calls that succeeded
     http: Counter = field(default_factory=Counter)  # (phase, status or exception) -> HTTP attempts, retries included
     faults: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (start, end), monotonic
+    raw: set[str] = field(default_factory=set)  # every raw phone and contact the clients sent
 
     def phase(self, moment: float) -> str:
         for name, (start, end) in reversed(self.faults.items()):
@@ -172,6 +173,7 @@ class SoakClient(threading.Thread):
                 break
             case_ref = f"soak-{self.index}-{round_}"
             phone = f"139{self.index:02d}{round_:06d}"
+            self.tally.raw.add(phone)
             body = payload(salt.secret, salt.key_id, case_ref, phone)
             for _ in range(1 + RESENDS):  # the same case_ref each time: the server must not list it twice
                 entry = self.timed("submit", lambda body=body: self.sdk.submit_entry(body))
@@ -183,6 +185,7 @@ class SoakClient(threading.Thread):
                 self.tally.lookups[self.member_id] += 1
             if round_ % 3 == 0:
                 serial, appellant = f"{self.index}-{round_}", f"137{self.index:02d}{round_:06d}"
+                self.tally.raw.update({appellant, appeal_body(appellant, serial)["contact"]})
                 for _ in range(1 + RESENDS):
                     receipt = self.timed("appeal", lambda p=appellant, s=serial: self.appeal(p, s))
                     if receipt is not None:
@@ -259,6 +262,27 @@ def stored(url: str, tally: Tally) -> dict[str, int]:
     }
 
 
+def raw_values_kept(url: str, instance: Path, raw: set[str]) -> int:
+    """How many of the raw phones and contacts the clients sent appear anywhere the server keeps
+    things: every table (``COPY ... TO STDOUT``), the instance folder (spools, uploads, outbox,
+    the server's log). Must be 0: only keyed hashes and encrypted contacts may be kept."""
+    needles = [value.encode() for value in raw]
+    kept: set[bytes] = set()
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        tables = conn.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
+        cursor = conn.connection.driver_connection.cursor()
+        for (table,) in tables.all():
+            with cursor.copy(f'COPY "{table}" TO STDOUT') as copy:
+                dump = b"".join(bytes(block) for block in copy)
+            kept.update(needle for needle in needles if needle in dump)
+    engine.dispose()
+    for path in (p for p in instance.rglob("*") if p.is_file()):
+        content = path.read_bytes()
+        kept.update(needle for needle in needles if needle in content)
+    return len(kept)
+
+
 def soak(seconds: float, clients: int, workers: int, *, faults: bool = True) -> int:
     with Cluster() as cluster, tempfile.TemporaryDirectory(prefix="federation-soak-") as folder:
         instance = Path(folder)
@@ -291,6 +315,7 @@ def soak(seconds: float, clients: int, workers: int, *, faults: bool = True) -> 
         subprocess.run(federation_command("tick"), env=env, check=True, capture_output=True)  # noqa: S603
         figures = stored(cluster.url, tally)
         figures["audit spool files left"] = len(list((instance / "audit-spool").glob("*.spool")))
+        figures["raw values kept"] = raw_values_kept(cluster.url, instance, tally.raw)
         log = (instance / "server.log").read_text(errors="replace")
     return report(figures, tally, stuck, elapsed, log)
 
@@ -319,7 +344,7 @@ def report(figures: dict[str, int], tally: Tally, stuck: list[str], elapsed: flo
     print(f"  tracebacks in server log   {tracebacks}")
     for line in [line for line in log.splitlines() if "audit" in line.lower()][:10]:
         print(f"  server log: {line[:200]}")
-    lost = figures["entries lost"] + figures["appeals lost"] + figures["audit lines lost"]
+    lost = figures["entries lost"] + figures["appeals lost"] + figures["audit lines lost"] + figures["raw values kept"]
     crashes = sum(count for status, count in answered.items() if status.startswith("5") and status != "503")
     bad = lost + figures["entries duplicated"] + hung + crashes + tracebacks
     print("soak: FAILED" if bad else "soak: nothing acknowledged was lost", flush=True)
