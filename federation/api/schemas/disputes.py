@@ -123,10 +123,12 @@ class AppealSchema(ma.Schema):
     evidence = _evidence(required=True)
     language = ma.fields.String(load_default="zh-CN", validate=ma.validate.OneOf(LANGUAGES))
 
-    @ma.validates("evidence")
-    def _id_video(self, value: list[dict[str, Any]], **_: Any) -> None:
-        if not any(item["kind"] == "id_video" for item in value):
-            raise ma.ValidationError("Include the digest of a handheld-ID video (kind id_video).")
+    @ma.validates_schema(skip_on_field_errors=True)
+    def _id_video(self, data: dict[str, Any], **_: Any) -> None:
+        """A schema-level check, so it only sees evidence whose every item loaded (a field
+        validator also runs on the half-loaded list of a list with a bad item)."""
+        if not any(item["kind"] == "id_video" for item in data["evidence"]):
+            raise ma.ValidationError("Include the digest of a handheld-ID video (kind id_video).", "evidence")
 
 
 class AppealReceiptSchema(ma.Schema):
