@@ -19,8 +19,10 @@ from flask import Response
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from ..errors import PROBLEM_MEDIA_TYPE, problem_from_http_exception, roll_back_failed_request
+from .schemas.fields import MAX_ID
 
 #: Methods that carry a body: malformed (400), too large (413), wrong media type (415), and may conflict (409).
 _WRITES = frozenset({"post", "put", "patch", "delete"})
@@ -46,6 +48,13 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String()
     code = ma.fields.String()
     errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
+
+
+class RowIdConverter(IntegerConverter):
+    """``<row_id:name>``: a path id that fits a BIGINT; a larger one is a 404, not a database overflow."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=0, max=MAX_ID)
 
 
 class ErrorResponsesPlugin(BasePlugin):
@@ -84,6 +93,11 @@ class ProblemApi(Api):
         spec_kwargs = {**(spec_kwargs or {})}
         spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), ErrorResponsesPlugin()]
         super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
+
+    def init_app(self, app, **kwargs: Any) -> None:
+        app.url_map.converters["row_id"] = RowIdConverter
+        super().init_app(app, **kwargs)
+        self.register_converter(RowIdConverter, lambda _: {"type": "integer", "minimum": 0, "maximum": MAX_ID})
 
     def _register_responses(self) -> None:
         """flask-smorest's per-status response components, as problem+json rather than JSON."""

@@ -14,6 +14,7 @@ from ...entries.models import CATEGORIES, EVIDENCE_KINDS, STATES
 from ...entries.rekeying import RekeyItem
 from ...entries.rules import Submission, flat_identifiers
 from ...identifiers import HASH_PATTERN, IDENTIFIER_TYPES, KEY_ID_PATTERN, MAX_HASHES
+from .fields import Timestamp
 
 CASE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}")
 AMOUNT = re.compile(r"\d{1,14}(\.\d{1,4})?")
@@ -80,7 +81,7 @@ class EvidenceSchema(ma.Schema):
         required=True, validate=ma.validate.Regexp(HASH_PATTERN, error="A SHA-256 digest is 64 lowercase hex digits.")
     )
     size = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=10 * 2**30))
-    captured_at = ma.fields.AwareDateTime(required=True)
+    captured_at = Timestamp(required=True)
     uri = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2048))
 
 
@@ -88,7 +89,7 @@ class ReviewSchema(ma.Schema):
     ai_score = ma.fields.Float(required=True, validate=ma.validate.Range(min=0, max=1))
     ai_model = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
     human_reviewer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
-    reviewed_at = ma.fields.AwareDateTime(required=True)
+    reviewed_at = Timestamp(required=True)
 
 
 class CertificationSchema(ma.Schema):
@@ -105,7 +106,7 @@ class SubmissionSchema(ma.Schema):
     category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORIES))
     tier = ma.fields.Integer(required=True, strict=True, validate=ma.validate.OneOf((1, 2, 3)))
     amount = ma.fields.Nested(AmountSchema, load_default=None)
-    occurred_at = ma.fields.AwareDateTime(required=True)
+    occurred_at = Timestamp(required=True)
     identifiers = ma.fields.List(
         ma.fields.Nested(HashedIdentifierSchema), required=True, validate=ma.validate.Length(min=1, max=16)
     )
