@@ -2,7 +2,9 @@
 
 One parametrized case per class (and per place it reached), through the real HTTP API on both
 backends: invalid appeal evidence items, identifier types that are not strings, timestamps at the
-ends of the calendar, integers beyond 64 bits in the query or path, JSON nested thousands deep.
+ends of the calendar, integers beyond 64 bits in the query or path, JSON nested thousands deep;
+and values that used to pass validation wrongly: patterns matched only at the start, reviewer
+pseudonyms that are phone numbers or e-mails written full-width or spaced out.
 """
 
 from __future__ import annotations
@@ -47,7 +49,11 @@ def _lookup_item(app, **changes: Any) -> dict[str, Any]:
 CASES = [
     # -- invalid evidence items on POST /v1/appeals
     *[
-        (f"appeal-evidence-{name}", None, lambda app, me, items=items: ("POST", "/v1/appeals", {"json": appeal_body("13800138000", evidence=items)}))
+        (
+            f"appeal-evidence-{name}",
+            None,
+            lambda app, me, items=items: ("POST", "/v1/appeals", {"json": appeal_body("13800138000", evidence=items)}),
+        )
         for name, items in {
             "missing-kind": [{"sha256": VIDEO["sha256"]}],
             "number": [1],
@@ -60,24 +66,95 @@ CASES = [
     ],
     # -- identifier type that is not a string
     *[
-        (f"appeal-type-{name}", None, lambda app, me, t=t: ("POST", "/v1/appeals", {"json": appeal_body("1", identifiers=[{"type": t, "value": "13800138000"}])}))
+        (
+            f"appeal-type-{name}",
+            None,
+            lambda app, me, t=t: (
+                "POST",
+                "/v1/appeals",
+                {"json": appeal_body("1", identifiers=[{"type": t, "value": "13800138000"}])},
+            ),
+        )
         for name, t in {"list": ["phone"], "object": {"phone": 1}, "number": 1, "null": None}.items()
     ],
     *[
-        (f"lookup-type-{name}", "query", lambda app, me, t=t: ("POST", "/v1/lookups", {"json": {"purpose": "complaint_intake", "identifiers": [_lookup_item(app, type=t)]}}))
+        (
+            f"lookup-type-{name}",
+            "query",
+            lambda app, me, t=t: (
+                "POST",
+                "/v1/lookups",
+                {"json": {"purpose": "complaint_intake", "identifiers": [_lookup_item(app, type=t)]}},
+            ),
+        )
         for name, t in {"list": ["phone"], "object": {"phone": 1}, "number": 1}.items()
     ],
     *[
-        (f"lookup-grouped-type-{name}", "query", lambda app, me, t=t: ("POST", "/v1/lookups", {"json": {"purpose": "complaint_intake", "identifiers": [{"type": t, "hashes": [{"key_id": _lookup_item(app)["key_id"], "hash": _lookup_item(app)["hash"]}]}]}}))
+        (
+            f"lookup-grouped-type-{name}",
+            "query",
+            lambda app, me, t=t: (
+                "POST",
+                "/v1/lookups",
+                {
+                    "json": {
+                        "purpose": "complaint_intake",
+                        "identifiers": [
+                            {
+                                "type": t,
+                                "hashes": [{"key_id": _lookup_item(app)["key_id"], "hash": _lookup_item(app)["hash"]}],
+                            }
+                        ],
+                    }
+                },
+            ),
+        )
         for name, t in {"list": ["phone"], "object": {"phone": 1}}.items()
     ],
-    ("lookup-item-list", "query", lambda app, me: ("POST", "/v1/lookups", {"json": {"purpose": "complaint_intake", "identifiers": [["phone"]]}})),
-    ("lookup-purpose-list", "query", lambda app, me: ("POST", "/v1/lookups", {"json": {"purpose": ["complaint_intake"], "identifiers": [_lookup_item(app)]}})),
-    ("lookup-hashes-items", "query", lambda app, me: ("POST", "/v1/lookups", {"json": {"purpose": "complaint_intake", "identifiers": [{"type": "phone", "hashes": [1, ["a"], {"key_id": []}]}]}})),
-    ("entry-type-list", "submit", lambda app, me: ("POST", "/v1/entries", {"json": _entry_with(app, **{"identifiers.0.type": ["phone"]})})),
+    (
+        "lookup-item-list",
+        "query",
+        lambda app, me: ("POST", "/v1/lookups", {"json": {"purpose": "complaint_intake", "identifiers": [["phone"]]}}),
+    ),
+    (
+        "lookup-purpose-list",
+        "query",
+        lambda app, me: (
+            "POST",
+            "/v1/lookups",
+            {"json": {"purpose": ["complaint_intake"], "identifiers": [_lookup_item(app)]}},
+        ),
+    ),
+    (
+        "lookup-hashes-items",
+        "query",
+        lambda app, me: (
+            "POST",
+            "/v1/lookups",
+            {
+                "json": {
+                    "purpose": "complaint_intake",
+                    "identifiers": [{"type": "phone", "hashes": [1, ["a"], {"key_id": []}]}],
+                }
+            },
+        ),
+    ),
+    (
+        "entry-type-list",
+        "submit",
+        lambda app, me: ("POST", "/v1/entries", {"json": _entry_with(app, **{"identifiers.0.type": ["phone"]})}),
+    ),
     # -- timestamps at the ends of the calendar
     *[
-        (f"entry-{field}-{name}", "submit", lambda app, me, field=field, value=value: ("POST", "/v1/entries", {"json": _entry_with(app, **{field: value})}))
+        (
+            f"entry-{field}-{name}",
+            "submit",
+            lambda app, me, field=field, value=value: (
+                "POST",
+                "/v1/entries",
+                {"json": _entry_with(app, **{field: value})},
+            ),
+        )
         for field in ("occurred_at", "evidence.0.captured_at", "review.reviewed_at")
         for name, value in {
             "year-1-east": "0001-01-01T00:00:00+05:00",
@@ -87,8 +164,24 @@ CASES = [
         }.items()
     ],
     # -- integers beyond 64 bits in the query or the path
-    ("entries-cursor", "submit", lambda app, me: ("GET", "/v1/entries?cursor=" + base64.urlsafe_b64encode(f"e{HUGE}".encode()).decode().rstrip("="), {})),
-    ("entries-cursor-negative", "submit", lambda app, me: ("GET", "/v1/entries?cursor=" + base64.urlsafe_b64encode(f"e-{HUGE}".encode()).decode().rstrip("="), {})),
+    (
+        "entries-cursor",
+        "submit",
+        lambda app, me: (
+            "GET",
+            "/v1/entries?cursor=" + base64.urlsafe_b64encode(f"e{HUGE}".encode()).decode().rstrip("="),
+            {},
+        ),
+    ),
+    (
+        "entries-cursor-negative",
+        "submit",
+        lambda app, me: (
+            "GET",
+            "/v1/entries?cursor=" + base64.urlsafe_b64encode(f"e-{HUGE}".encode()).decode().rstrip("="),
+            {},
+        ),
+    ),
     ("entries-limit", "submit", lambda app, me: ("GET", f"/v1/entries?limit={HUGE}", {})),
     ("entries-tier", "submit", lambda app, me: ("GET", f"/v1/entries?tier={HUGE}", {})),
     ("changes-after", "query", lambda app, me: ("GET", f"/v1/changes?after={HUGE}", {})),
@@ -96,11 +189,58 @@ CASES = [
     ("lookup-stats-days", "query", lambda app, me: ("GET", f"/v1/lookups/stats?days={HUGE}", {})),
     ("webhook-delete", "query", lambda app, me: ("DELETE", f"/v1/members/{me}/webhooks/{HUGE}", {})),
     ("webhook-deliveries", "query", lambda app, me: ("GET", f"/v1/members/{me}/webhooks/{HUGE}/deliveries", {})),
-    ("evidence-size", "submit", lambda app, me: ("POST", "/v1/entries", {"json": _entry_with(app, **{"evidence.0.size": HUGE})})),
-    ("appeal-evidence-size", None, lambda app, me: ("POST", "/v1/appeals", {"json": appeal_body("13800138000", evidence=[{**VIDEO, "size": HUGE}])})),
+    (
+        "evidence-size",
+        "submit",
+        lambda app, me: ("POST", "/v1/entries", {"json": _entry_with(app, **{"evidence.0.size": HUGE})}),
+    ),
+    (
+        "appeal-evidence-size",
+        None,
+        lambda app, me: (
+            "POST",
+            "/v1/appeals",
+            {"json": appeal_body("13800138000", evidence=[{**VIDEO, "size": HUGE}])},
+        ),
+    ),
+    # -- patterns match the whole value, and the reviewer pseudonym check sees the NFKC form
+    *[
+        (
+            f"entry-{name}",
+            "submit",
+            lambda app, me, changes=changes: ("POST", "/v1/entries", {"json": _entry_with(app, **changes(app))}),
+        )
+        for name, changes in {
+            "case-ref-trailing-junk": lambda app: {"case_ref": "case-1 <script>"},
+            "case-ref-trailing-newline": lambda app: {"case_ref": "case-1\n"},
+            "hash-trailing-junk": lambda app: {
+                "identifiers.0.hash": hashed(app, "phone", "13800138000")[0]["hash"] + "zz"
+            },
+            "key-id-trailing-junk": lambda app: {
+                "identifiers.0.key_id": hashed(app, "phone", "13800138000")[0]["key_id"] + " !"
+            },
+            "evidence-sha-trailing-junk": lambda app: {"evidence.0.sha256": "a" * 64 + "-x"},
+            "reviewer-full-width-phone": lambda app: {"review.human_reviewer": "１３８００１３８０００"},
+            "reviewer-spaced-phone": lambda app: {"review.human_reviewer": "138 0013 8000"},
+            "reviewer-full-width-email": lambda app: {"review.human_reviewer": "zhang＠qq.com"},
+        }.items()
+    ],
+    (
+        "appeal-evidence-sha-trailing-junk",
+        None,
+        lambda app, me: (
+            "POST",
+            "/v1/appeals",
+            {"json": appeal_body("13800138000", evidence=[{**VIDEO, "sha256": VIDEO["sha256"] + "00"}])},
+        ),
+    ),
     # -- JSON nested thousands deep
     *[
-        (f"deep-json-{name}", scope, lambda app, me, path=path: ("POST", path, {"data": _deep(), "content_type": "application/json"}))
+        (
+            f"deep-json-{name}",
+            scope,
+            lambda app, me, path=path: ("POST", path, {"data": _deep(), "content_type": "application/json"}),
+        )
         for name, scope, path in [
             ("appeal", None, "/v1/appeals"),
             ("entry", "submit", "/v1/entries"),
@@ -109,8 +249,20 @@ CASES = [
             ("status-code", None, "/v1/appeals/A-1/status-code"),
         ]
     ],
-    ("deep-json-inside-entry", "submit", lambda app, me: ("POST", "/v1/entries", {"data": '{"case_ref": "x", "identifiers": ' + _deep() + "}", "content_type": "application/json"})),
-    ("deep-json-appeal-form", None, lambda app, me: ("POST", "/v1/appeals", {"data": {"appeal": _deep()}, "content_type": "multipart/form-data"})),
+    (
+        "deep-json-inside-entry",
+        "submit",
+        lambda app, me: (
+            "POST",
+            "/v1/entries",
+            {"data": '{"case_ref": "x", "identifiers": ' + _deep() + "}", "content_type": "application/json"},
+        ),
+    ),
+    (
+        "deep-json-appeal-form",
+        None,
+        lambda app, me: ("POST", "/v1/appeals", {"data": {"appeal": _deep()}, "content_type": "multipart/form-data"}),
+    ),
 ]
 
 
@@ -137,7 +289,10 @@ def test_bad_input_is_a_4xx_problem_and_writes_nothing(client, app, db, scoped, 
 
 
 def test_a_batch_item_at_the_ends_of_the_calendar_is_rejected_alone(client, app, db, scoped):
-    items = [_entry_with(app, occurred_at="0001-01-01T00:00:00+05:00"), _entry_with(app, occurred_at="9999-12-31T23:59:59-05:00")]
+    items = [
+        _entry_with(app, occurred_at="0001-01-01T00:00:00+05:00"),
+        _entry_with(app, occurred_at="9999-12-31T23:59:59-05:00"),
+    ]
     before = _rows(db)
     response = client.post("/v1/entries:batch", json={"entries": items}, headers=scoped["submit"])
     assert response.status_code == 200

@@ -14,6 +14,7 @@ from ...disputes.models import ANSWERS, DECIDER_ROLES
 from ...disputes.service import overdue as is_overdue
 from ...entries.models import EVIDENCE_KINDS
 from ...identifiers import HASH_PATTERN
+from .fields import FullMatch
 
 LANGUAGES = ("zh-CN", "en")
 #: Bounds of an appeal's free-text fields; the public pages quote them to the person.
@@ -26,7 +27,7 @@ class DigestSchema(ma.Schema):
 
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(EVIDENCE_KINDS))
     sha256 = ma.fields.String(
-        required=True, validate=ma.validate.Regexp(HASH_PATTERN, error="A SHA-256 digest is 64 lowercase hex digits.")
+        required=True, validate=FullMatch(HASH_PATTERN, error="A SHA-256 digest is 64 lowercase hex digits.")
     )
     size = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=10 * 2**30))
 

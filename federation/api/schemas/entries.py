@@ -14,7 +14,7 @@ from ...entries.models import CATEGORIES, EVIDENCE_KINDS, STATES
 from ...entries.rekeying import RekeyItem
 from ...entries.rules import Submission, flat_identifiers
 from ...identifiers import HASH_PATTERN, IDENTIFIER_TYPES, KEY_ID_PATTERN, MAX_HASHES
-from .fields import Timestamp
+from .fields import FullMatch, Timestamp
 
 CASE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}")
 AMOUNT = re.compile(r"\d{1,14}(\.\d{1,4})?")
@@ -22,13 +22,11 @@ MAX_BATCH = 1000
 
 
 def _hash_field(**kwargs: Any) -> ma.fields.String:
-    return ma.fields.String(
-        validate=ma.validate.Regexp(HASH_PATTERN, error="A hash is 64 lowercase hex digits."), **kwargs
-    )
+    return ma.fields.String(validate=FullMatch(HASH_PATTERN, error="A hash is 64 lowercase hex digits."), **kwargs)
 
 
 class KeyedHashSchema(ma.Schema):
-    key_id = ma.fields.String(required=True, validate=ma.validate.Regexp(KEY_ID_PATTERN))
+    key_id = ma.fields.String(required=True, validate=FullMatch(KEY_ID_PATTERN))
     hash = _hash_field(required=True)
 
 
@@ -37,7 +35,7 @@ class HashedIdentifierSchema(ma.Schema):
 
     type = ma.fields.String(required=True, validate=ma.validate.OneOf(IDENTIFIER_TYPES))
     hash = _hash_field(metadata={"description": "With key_id; or give hashes instead."})
-    key_id = ma.fields.String(validate=ma.validate.Regexp(KEY_ID_PATTERN))
+    key_id = ma.fields.String(validate=FullMatch(KEY_ID_PATTERN))
     hashes = ma.fields.List(
         ma.fields.Nested(KeyedHashSchema),
         validate=ma.validate.Length(min=1, max=MAX_HASHES),
@@ -78,7 +76,7 @@ class AmountSchema(ma.Schema):
 class EvidenceSchema(ma.Schema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(EVIDENCE_KINDS))
     sha256 = ma.fields.String(
-        required=True, validate=ma.validate.Regexp(HASH_PATTERN, error="A SHA-256 digest is 64 lowercase hex digits.")
+        required=True, validate=FullMatch(HASH_PATTERN, error="A SHA-256 digest is 64 lowercase hex digits.")
     )
     size = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=10 * 2**30))
     captured_at = Timestamp(required=True)
@@ -102,7 +100,7 @@ class CertificationSchema(ma.Schema):
 
 
 class SubmissionSchema(ma.Schema):
-    case_ref = ma.fields.String(load_default=None, validate=ma.validate.Regexp(CASE_REF))
+    case_ref = ma.fields.String(load_default=None, validate=FullMatch(CASE_REF))
     category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORIES))
     tier = ma.fields.Integer(required=True, strict=True, validate=ma.validate.OneOf((1, 2, 3)))
     amount = ma.fields.Nested(AmountSchema, load_default=None)

@@ -8,6 +8,7 @@ These fields refuse such values as the field errors they are.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,3 +45,19 @@ class Timestamp(ma.fields.AwareDateTime):
 def row_id(**kwargs: Any) -> ma.fields.Integer:
     """A non-negative integer that fits a BIGINT column (``after`` positions, ids)."""
     return ma.fields.Integer(validate=ma.validate.Range(min=0, max=MAX_ID), **kwargs)
+
+
+class FullMatch(ma.validate.Regexp):
+    """A pattern the WHOLE value must match: marshmallow's ``Regexp`` anchors only the start, so
+    ``case-1 anything at all`` passed as a case_ref and a valid hash followed by junk as a hash.
+
+    The documented pattern is anchored too (``^(?:...)$``), as JSON Schema's patterns are not.
+    """
+
+    def __init__(self, pattern: re.Pattern[str], *, error: str | None = None) -> None:
+        super().__init__(re.compile(f"^(?:{pattern.pattern})$", pattern.flags), error=error)
+
+    def __call__(self, value: Any) -> Any:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
