@@ -234,6 +234,62 @@ CASES = [
             {"json": appeal_body("13800138000", evidence=[{**VIDEO, "sha256": VIDEO["sha256"] + "00"}])},
         ),
     ),
+    # -- NUL characters, which PostgreSQL cannot store in text
+    (
+        "appeal-statement-nul",
+        None,
+        lambda app, me: (
+            "POST",
+            "/v1/appeals",
+            {"json": appeal_body("13800138000", statement="I never filed that complaint at all.\x00")},
+        ),
+    ),
+    (
+        "appeal-contact-nul",
+        None,
+        lambda app, me: ("POST", "/v1/appeals", {"json": appeal_body("13800138000", contact="a\x00@example.cn")}),
+    ),
+    (
+        "appeal-value-nul",
+        None,
+        lambda app, me: (
+            "POST",
+            "/v1/appeals",
+            {"json": appeal_body("13800138000", identifiers=[{"type": "phone", "value": "1380013\x008000"}])},
+        ),
+    ),
+    (
+        "status-code-contact-nul",
+        None,
+        lambda app, me: ("POST", "/v1/appeals/A-1/status-code", {"json": {"contact": "a\x00@example.cn"}}),
+    ),
+    (
+        "entry-reviewer-nul",
+        "submit",
+        lambda app, me: ("POST", "/v1/entries", {"json": _entry_with(app, **{"review.human_reviewer": "rev\x00"})}),
+    ),
+    (
+        "entry-model-nul",
+        "submit",
+        lambda app, me: ("POST", "/v1/entries", {"json": _entry_with(app, **{"review.ai_model": "m\x00"})}),
+    ),
+    (
+        "entry-uri-nul",
+        "submit",
+        lambda app, me: ("POST", "/v1/entries", {"json": _entry_with(app, **{"evidence.0.uri": "s3://x\x00"})}),
+    ),
+    ("entry-retract-nul", "submit", lambda app, me: ("POST", "/v1/entries/E-1/retract", {"json": {"reason": "\x00"}})),
+    (
+        "lookup-subject-nul",
+        "query",
+        lambda app, me: (
+            "POST",
+            "/v1/lookups",
+            {"json": {"purpose": "complaint_intake", "identifiers": [_lookup_item(app, subject="s\x00")]}},
+        ),
+    ),
+    ("entries-case-ref-query-nul", "submit", lambda app, me: ("GET", "/v1/entries?case_ref=a%00b", {})),
+    ("path-nul", "submit", lambda app, me: ("GET", "/v1/entries/E%00-1", {})),
     # -- JSON nested thousands deep
     *[
         (
