@@ -22,6 +22,8 @@ import schemathesis
 from schemathesis.engine import Status, events
 
 from federation.members.models import ROLES
+from tests.api.test_appeals import appeal_body
+from tests.entries.factories import entry_payload
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 CHECKS = (
@@ -35,27 +37,45 @@ CHECKS = (
 
 @pytest.fixture
 def tokens(make_member, auth) -> dict[str, str]:
-    """One member per role, each holding only that scope."""
+    """One member per role (``fuzz-<role>``), each holding only that scope."""
     return {role: auth.token(make_member(f"fuzz-{role}", roles=[role])) for role in ROLES}
 
 
-def scope_headers(spec: dict, tokens: dict[str, str]) -> list[dict]:
-    """Per operation, a token of the first scope its ``security`` accepts (any member's: query)."""
+@pytest.fixture
+def refs(app, client, tokens) -> dict[str, str]:
+    """Something real behind the ``{ref}`` paths, so the fuzzer reaches past the 404: an entry of
+    ``fuzz-submit``, a dispute of it by ``fuzz-query``, and a public appeal."""
+    submit, query = ({"Authorization": f"Bearer {tokens[role]}"} for role in ("submit", "query"))
+    entry = client.post("/v1/entries", json=entry_payload(app, "fuzz-1"), headers=submit).get_json()["ref"]
+    dispute = client.post(
+        f"/v1/entries/{entry}/disputes", json={"reason": "Not this customer at all."}, headers=query
+    ).get_json()["ref"]
+    appeal = client.post("/v1/appeals", json=appeal_body("13900139000")).get_json()["appeal"]
+    return {"/v1/entries/": entry, "/v1/disputes/": dispute, "/v1/appeals/": appeal}
+
+
+def operation_configs(spec: dict, tokens: dict[str, str], refs: dict[str, str]) -> list[dict]:
+    """Per operation, a token of the first scope its ``security`` accepts (any member's: query),
+    the member's own id for ``{member_id}`` and a real ref for ``{ref}``."""
     configs = []
     for path, operations in spec["paths"].items():
-        for method, operation in operations.items():
-            requirements = operation.get("security") if isinstance(operation, dict) else None
-            if not requirements:
-                continue
-            scopes = [scope for requirement in requirements for names in requirement.values() for scope in names]
-            token = tokens[scopes[0] if scopes else "query"]
-            configs.append(
-                {"include-name": f"{method.upper()} {path}", "headers": {"Authorization": f"Bearer {token}"}}
-            )
+        for method in (m for m in operations if m != "parameters"):
+            config: dict = {"include-name": f"{method.upper()} {path}", "parameters": {}}
+            requirements = operations[method].get("security")
+            if requirements:
+                scopes = [scope for requirement in requirements for names in requirement.values() for scope in names]
+                role = scopes[0] if scopes else "query"
+                config["headers"] = {"Authorization": f"Bearer {tokens[role]}"}
+                if "{member_id}" in path:
+                    config["parameters"]["path.member_id"] = f"fuzz-{role}"
+            for prefix, ref in refs.items():
+                if path.startswith(prefix + "{ref}"):
+                    config["parameters"]["path.ref"] = ref
+            configs.append(config)
     return configs
 
 
-def fuzz_config(spec: dict, tokens: dict[str, str]) -> schemathesis.Config:
+def fuzz_config(spec: dict, tokens: dict[str, str], refs: dict[str, str]) -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
             **({} if "FUZZ_EXAMPLES" in os.environ else {"seed": 20261130}),
@@ -67,16 +87,16 @@ def fuzz_config(spec: dict, tokens: dict[str, str]) -> schemathesis.Config:
                 "stateful": {"enabled": False},
             },
             "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
-            "operations": scope_headers(spec, tokens),
+            "operations": operation_configs(spec, tokens, refs),
             "continue-on-failure": True,
             "suppress-health-check": ["all"],
         }
     )
 
 
-def test_every_operation_answers_by_its_spec_and_never_5xx(app, client, tokens):
+def test_every_operation_answers_by_its_spec_and_never_5xx(app, client, tokens, refs):
     spec = client.get("/openapi.json").get_json()
-    schema = schemathesis.openapi.from_wsgi("/openapi.json", app, config=fuzz_config(spec, tokens))
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", app, config=fuzz_config(spec, tokens, refs))
     operations = {f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops if m != "parameters"}
     statuses: Counter[int] = Counter()
     tested: set[str] = set()
