@@ -19,7 +19,10 @@ from sqlalchemy import func, select
 from federation.disputes.models import Appeal, Dispute
 from federation.entries.models import Entry
 from federation.events.models import Event
+from federation.members.assertions import ASSERTION_TYPE
+from federation_client.keys import generate_key
 from tests.api.test_appeals import appeal_body
+from tests.conftest import TOKEN_URL, sign_assertion
 from tests.entries.factories import entry_payload, hashed
 
 HUGE = 2**70
@@ -43,6 +46,13 @@ def _entry_with(app, **changes: Any) -> dict[str, Any]:
 
 def _lookup_item(app, **changes: Any) -> dict[str, Any]:
     return {**hashed(app, "phone", "13800138000")[0], **changes}
+
+
+def _token_form(**claims: Any) -> dict[str, str]:
+    """A token request whose assertion is well-formed but carries odd claims (signed by an unknown key)."""
+    subject = claims.get("iss", "bad-query")
+    assertion = sign_assertion(generate_key("EdDSA"), "k1", "bad-query", TOKEN_URL, **{"sub": subject, **claims})
+    return {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion}
 
 
 #: (id, scope or None for public, request builder -> (method, path, keyword arguments of the client call)).
@@ -290,6 +300,8 @@ CASES = [
     ),
     ("entries-case-ref-query-nul", "submit", lambda app, me: ("GET", "/v1/entries?case_ref=a%00b", {})),
     ("path-nul", "submit", lambda app, me: ("GET", "/v1/entries/E%00-1", {})),
+    ("token-iss-nul", None, lambda app, me: ("POST", "/v1/oauth/token", {"data": _token_form(iss="fuzz\x00")})),
+    ("token-exp-huge", None, lambda app, me: ("POST", "/v1/oauth/token", {"data": _token_form(exp=10**20)})),
     # -- JSON nested thousands deep
     *[
         (
