@@ -25,7 +25,7 @@ from federation.members.models import ROLES
 from tests.api.test_appeals import appeal_body
 from tests.entries.factories import entry_payload
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
