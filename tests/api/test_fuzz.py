@@ -7,7 +7,7 @@ schema-breaking data. Each operation is called with a real token of the scope it
 names (public ones with none). Every answer must be no 5xx and conform to the spec: a documented
 status, its content type, its schema and headers.
 
-``FUZZ_EXAMPLES`` sets the random examples per operation: a few inside ``make test`` (a fixed
+``FUZZ_EXAMPLES`` sets the random examples per operation: 30 inside ``make test`` (a fixed
 seed, so the run is repeatable), many more under ``make fuzz`` (a fresh seed each run).
 The number of requests made is printed with the result.
 """

@@ -8,6 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from federation.events.service import history
+from federation.members.models import ROLES
 from federation_client.keys import generate_key, public_jwk
 
 
@@ -126,7 +127,7 @@ def test_openapi_documents_oauth2_client_credentials_and_the_scopes_each_operati
     scheme = spec["components"]["securitySchemes"]["oauth2"]
     assert scheme["type"] == "oauth2"
     assert scheme["flows"]["clientCredentials"]["tokenUrl"] == "/v1/oauth/token"
-    assert set(scheme["flows"]["clientCredentials"]["scopes"]) == {"query", "submit", "review", "admin"}
+    assert set(scheme["flows"]["clientCredentials"]["scopes"]) == set(ROLES)  # every role described
     paths = spec["paths"]
     assert paths["/v1/members"]["get"]["security"] == [{"oauth2": ["admin"]}]
     assert paths["/v1/lookups"]["post"]["security"] == [{"oauth2": ["query"]}]
