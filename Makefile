@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run test screenshots lint vectors bench soak clean
+.PHONY: install browser run test fuzz screenshots lint vectors bench soak clean
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ run: install
 
 test: install browser
 	$(BIN)/python -m pytest
+
+# Schemathesis over every operation on both backends, far longer than the few examples `make test`
+# runs (tests/api/test_fuzz.py), with a fresh seed each run. FUZZ_EXAMPLES=1000 for a night.
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/api/test_fuzz.py -q -s
 
 # Retake the appeal pages' screenshots docs/disputes.md shows (docs/images/), after changing the pages.
 screenshots: install browser

@@ -6,10 +6,24 @@ from flask import Flask
 from flask_smorest import Api
 
 from . import appeals, changes, disputes, entries, health, holds, lookups, members, oauth, salts
+from .auth import SECURITY_SCHEME
+
+#: What each scope (a member's role, ``members.models.ROLES``) lets a token do; operations name the
+#: scopes that suffice.
+SCOPES = {
+    "query": "Look identifiers up, dispute entries, read the change feed.",
+    "submit": "List, retract and re-key your own entries; answer disputes of them.",
+    "review": "Decide disputes, appeals and held listings.",
+    "admin": "Manage members, their keys and webhooks.",
+}
 
 
 def register_blueprints(api: Api) -> None:
-    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    # OAuth 2.0 client credentials (RFC 7523 private_key_jwt assertion): docs/authentication.md.
+    api.spec.components.security_scheme(
+        SECURITY_SCHEME,
+        {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "/v1/oauth/token", "scopes": SCOPES}}},
+    )
     for module in (health, oauth, members, salts, entries, holds, lookups, disputes, appeals, changes):
         api.register_blueprint(module.blp)
 

@@ -149,6 +149,7 @@ def _load(document, location: str) -> dict:
     }
 )
 @blp.response(202, AppealReceiptSchema)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 128}}])
 def file_appeal():
     """File an appeal. The answer is the same whether or not anything is listed: keep the token.
@@ -172,6 +173,7 @@ def appeal_status(ref):
 @public
 @blp.arguments(StatusCodeRequestSchema)
 @blp.response(202, StatusCodeRequestedSchema)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def new_status_code(body, ref):
     """Lost the status code? A new one is sent to the contact the appeal gave, if ``contact`` is that one.
 

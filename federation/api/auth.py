@@ -27,6 +27,8 @@ from ..members.signing import KeyFile, SigningKeySet
 from ..members.tokens import InvalidToken, VerifiedTokenCache, verify_access_token
 
 REALM = 'Bearer realm="blacklist-federation"'
+#: The OpenAPI security scheme every protected operation names (``register_blueprints``).
+SECURITY_SCHEME = "oauth2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +145,8 @@ def requires(*scopes: str) -> Callable:
 
         wrapper.required_scopes = scopes  # read by the test that every /v1 endpoint declares one
         doc = getattr(wrapper, "_apidoc", {}).setdefault("manual_doc", {})
-        doc["security"] = [{"bearerAuth": list(scopes)}]
+        # OpenAPI ANDs the scopes inside one requirement and ORs the requirements: any one scope will do.
+        doc["security"] = [{SECURITY_SCHEME: [scope]} for scope in scopes] or [{SECURITY_SCHEME: []}]
         return wrapper
 
     return decorator

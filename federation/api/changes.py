@@ -65,7 +65,7 @@ def list_webhooks(member_id):
     return webhooks.webhooks_of(db.session, member_id)
 
 
-@blp.route("/v1/members/<member_id>/webhooks/<int:webhook_id>", methods=["DELETE"])
+@blp.route("/v1/members/<member_id>/webhooks/<row_id:webhook_id>", methods=["DELETE"])
 @requires("query", "submit", "admin")
 @blp.response(204)
 def remove_webhook(member_id, webhook_id):
@@ -73,7 +73,7 @@ def remove_webhook(member_id, webhook_id):
     webhooks.remove_webhook(db.session, member_id, webhook_id, now=utcnow())
 
 
-@blp.route("/v1/members/<member_id>/webhooks/<int:webhook_id>/deliveries")
+@blp.route("/v1/members/<member_id>/webhooks/<row_id:webhook_id>/deliveries")
 @requires("query", "submit", "admin")
 @blp.response(200, DeliverySchema(many=True))
 def deliveries(member_id, webhook_id):

@@ -48,6 +48,7 @@ def init_lookups(app: Flask) -> None:
 @requires("query")
 @blp.doc(requestBody={"content": {"application/json": {"schema": LookupRequestSchema}}})
 @blp.response(200, LookupResultSchema)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def lookup():
     """Match up to 1,000 identifiers; confidence, factors and the recommended action per identifier and subject."""
     principal = current_principal()

@@ -32,6 +32,8 @@ def oauth_error_name(error: FederationError) -> str:
 @blp.route("/v1/oauth/token", methods=["POST"])
 @blp.doc(requestBody={"content": {FORM_TYPE: {"schema": TokenFormSchema}}})
 @blp.response(200, TokenSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
 def issue_token():
     """Exchange a signed client assertion (RFC 7523 private_key_jwt) for a 15-minute access token."""
     try:
@@ -54,6 +56,7 @@ def issue_token():
 
 
 @blp.route("/.well-known/jwks.json")
+@blp.response(200, content_type="application/jwk-set+json", description="A JWK set (RFC 7517).")
 def jwks():
     """The public keys that verify access tokens (EdDSA)."""
     body = json.dumps(auth_state().key_set.jwks())

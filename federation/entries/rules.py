@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -21,8 +22,19 @@ from ..errors import field_error
 
 #: Tolerated clock difference when judging "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
-#: Something that looks like an e-mail address or a phone/ID number.
-_PERSONAL_DATA = re.compile(r"@|\d{7,}")
+#: Something that looks like an e-mail address or a phone/ID number: an @, or seven digits or more
+#: with at most one separator between two (``138 0013 8000``, ``+86-138-0013-8000``).
+_PERSONAL_DATA = re.compile(r"@|\d(?:[\s\-.()/_]?\d){6,}")
+
+
+def looks_personal(name: str) -> bool:
+    """Whether a reviewer pseudonym looks like an e-mail address or a phone/ID number.
+
+    Judged on the NFKC form without invisible format characters, so full-width digits and ``＠``,
+    or a zero-width space between digits, read as what they show.
+    """
+    folded = "".join(c for c in unicodedata.normalize("NFKC", name) if unicodedata.category(c) != "Cf")
+    return _PERSONAL_DATA.search(folded) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +214,7 @@ def problems(submission: Submission, policy: Policy, now: datetime) -> list[dict
         problem("/review/reviewed_at", "The review cannot be in the future.")
     if review.reviewed_at < submission.occurred_at:
         problem("/review/reviewed_at", "The review cannot precede the offence.")
-    if _PERSONAL_DATA.search(review.human_reviewer):
+    if looks_personal(review.human_reviewer):
         problem("/review/human_reviewer", "Use a pseudonym for the reviewer, not an e-mail address or a number.")
     hashes: set[str] = set()
     for index, item in enumerate(submission.evidence):

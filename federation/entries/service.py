@@ -196,7 +196,10 @@ def decode_cursor(cursor: str) -> int:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         if not text.startswith("e"):
             raise ValueError(cursor)
-        return int(text[1:])
+        entry_id = int(text[1:])
+        if not 0 < entry_id < 2**63:  # beyond a BIGINT the database would fail, not answer
+            raise ValueError(cursor)
+        return entry_id
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed(
             "Malformed cursor.",

@@ -98,7 +98,7 @@ def _item_errors(index: int, item: Any) -> list[dict[str, str]]:
         return [field_error(f"/identifiers/{index}", "Expected an object.")]
     found = []
     type_, hash_, key_id, subject = item.get("type"), item.get("hash"), item.get("key_id"), item.get("subject")
-    if type_ not in _TYPES:
+    if not isinstance(type_, str) or type_ not in _TYPES:  # a list or an object is unhashable
         found.append(field_error(f"/identifiers/{index}/type", f"Must be one of: {', '.join(IDENTIFIER_TYPES)}."))
     if not isinstance(hash_, str) or not HASH_PATTERN.fullmatch(hash_):
         found.append(field_error(f"/identifiers/{index}/hash", "A hash is 64 lowercase hex digits."))
@@ -116,7 +116,7 @@ def _grouped_item(index: int, item: dict[str, Any]) -> tuple[QueryItem | None, l
     """``{type, hashes: [{key_id, hash}], subject}``: one identifier under several salts."""
     found = []
     type_, hashes, subject = item.get("type"), item.get("hashes"), item.get("subject")
-    if type_ not in _TYPES:
+    if not isinstance(type_, str) or type_ not in _TYPES:  # a list or an object is unhashable
         found.append(field_error(f"/identifiers/{index}/type", f"Must be one of: {', '.join(IDENTIFIER_TYPES)}."))
     if subject is not None and (not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT_LENGTH):
         found.append(field_error(f"/identifiers/{index}/subject", f"A label of 1 to {MAX_SUBJECT_LENGTH} characters."))

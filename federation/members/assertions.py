@@ -85,7 +85,10 @@ def verify_client_assertion(
     if alg not in ALLOWED_ALGORITHMS:
         raise InvalidClient("The client assertion must be signed with Ed25519 (EdDSA) or ES256.")
     member_id = unverified.get("iss")
-    if not isinstance(member_id, str) or not member_id or unverified.get("sub") != member_id:
+    # A member id is at most 64 characters and never holds U+0000 (which PostgreSQL cannot even compare).
+    if not isinstance(member_id, str) or not 0 < len(member_id) <= 64 or "\x00" in member_id:
+        raise InvalidClient("The client assertion needs iss and sub, both equal to the member id.")
+    if unverified.get("sub") != member_id:
         raise InvalidClient("The client assertion needs iss and sub, both equal to the member id.")
     candidates = [
         key for key in keys_for(member_id) if alg in HEADER_ALGORITHMS[key.alg] and (kid is None or key.kid == kid)

@@ -8,6 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from federation.events.service import history
+from federation.members.models import ROLES
 from federation_client.keys import generate_key, public_jwk
 from tests.conftest import Identity
 
@@ -125,7 +126,37 @@ def test_every_v1_endpoint_declares_its_scope_or_is_marked_public(app):
             assert declared, f"{rule.rule} must declare a scope or be marked public, not both"
 
 
-def test_openapi_documents_bearer_security_per_operation(client):
+def test_openapi_documents_oauth2_client_credentials_and_the_scopes_each_operation_accepts(client):
     spec = client.get("/openapi.json").get_json()
-    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
-    assert spec["paths"]["/v1/members"]["get"]["security"] == [{"bearerAuth": ["admin"]}]
+    scheme = spec["components"]["securitySchemes"]["oauth2"]
+    assert scheme["type"] == "oauth2"
+    assert scheme["flows"]["clientCredentials"]["tokenUrl"] == "/v1/oauth/token"
+    assert set(scheme["flows"]["clientCredentials"]["scopes"]) == set(ROLES)  # every role described
+    paths = spec["paths"]
+    assert paths["/v1/members"]["get"]["security"] == [{"oauth2": ["admin"]}]
+    assert paths["/v1/lookups"]["post"]["security"] == [{"oauth2": ["query"]}]
+    # Any one of several scopes will do: one requirement each (scopes inside one requirement are all needed).
+    assert paths["/v1/changes"]["get"]["security"] == [{"oauth2": ["query"]}, {"oauth2": ["submit"]}]
+    assert paths["/v1/members/{member_id}"]["get"]["security"] == [{"oauth2": []}]  # any active member
+    for public in (
+        ("/v1/appeals", "post"),
+        ("/v1/rules/current", "get"),
+        ("/.well-known/jwks.json", "get"),
+        ("/healthz", "get"),
+        ("/v1/oauth/token", "post"),
+    ):
+        assert "security" not in paths[public[0]][public[1]], public
+
+
+def test_openapi_documents_error_answers_as_problem_details(client):
+    spec = client.get("/openapi.json").get_json()
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    responses = spec["components"]["responses"]
+    submit = spec["paths"]["/v1/entries"]["post"]["responses"]
+    assert {"400", "401", "403", "409", "413", "415", "422"} <= set(submit)
+    for status in ("400", "401", "403", "409", "413", "415", "422", "default"):
+        name = submit[status]["$ref"].rpartition("/")[2]
+        assert responses[name]["content"] == problem, status
+    assert "429" in spec["paths"]["/v1/appeals"]["post"]["responses"]
+    assert "404" in spec["paths"]["/v1/entries/{ref}"]["get"]["responses"]
+    assert "401" not in spec["paths"]["/v1/appeals"]["post"]["responses"]  # public: no credentials to refuse

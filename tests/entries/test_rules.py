@@ -21,6 +21,7 @@ from federation.entries.rules import (
     guard_live,
     hold_gaps,
     is_resend,
+    looks_personal,
     problems,
 )
 
@@ -214,3 +215,28 @@ def test_a_resend_under_more_salts_is_the_same_case_and_a_changed_one_is_not():
     assert not is_resend(submission(identifiers=under_two.identifiers, tier=1), content_hash(original))
     new_salt_only = submission(identifiers=tuple(i for i in under_two.identifiers if i.key_id == "k2"))
     assert not is_resend(new_salt_only, content_hash(original))  # nothing shows it is the same person
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "zhang@qq.com",
+        "zhang＠qq.com",  # full-width at sign
+        "zhang﹫qq.com",  # small at sign
+        "13800138000",
+        "１３８００１３８０００",  # full-width digits
+        "138 0013 8000",
+        "+86-138-0013-8000",
+        "138\u200b0013\u200b8000",  # zero-width spaces between the digits
+        "(010) 6552-9988",
+        "110101199003077777",  # an ID number
+    ],
+)
+def test_reviewer_pseudonyms_that_look_like_contacts_are_refused_in_any_form(name):
+    assert looks_personal(name)
+    assert "/review/human_reviewer" in pointers(submission(review=Review(0.9, "m", name, NOW - timedelta(days=8))))
+
+
+@pytest.mark.parametrize("name", ["reviewer-07", "rev-1", "审核员 12", "team-b 2026", "r.123.456"])
+def test_ordinary_pseudonyms_pass(name):
+    assert not looks_personal(name)

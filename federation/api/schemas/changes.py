@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from .fields import row_id
+
 
 class ChangeQuerySchema(ma.Schema):
-    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    after = row_id(load_default=0)
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
 
 

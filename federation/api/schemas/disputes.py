@@ -14,6 +14,7 @@ from ...disputes.models import ANSWERS, DECIDER_ROLES
 from ...disputes.service import overdue as is_overdue
 from ...entries.models import EVIDENCE_KINDS
 from ...identifiers import HASH_PATTERN
+from .fields import FullMatch
 
 LANGUAGES = ("zh-CN", "en")
 #: Bounds of an appeal's free-text fields; the public pages quote them to the person.
@@ -26,7 +27,7 @@ class DigestSchema(ma.Schema):
 
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(EVIDENCE_KINDS))
     sha256 = ma.fields.String(
-        required=True, validate=ma.validate.Regexp(HASH_PATTERN, error="A SHA-256 digest is 64 lowercase hex digits.")
+        required=True, validate=FullMatch(HASH_PATTERN, error="A SHA-256 digest is 64 lowercase hex digits.")
     )
     size = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=10 * 2**30))
 
@@ -123,10 +124,12 @@ class AppealSchema(ma.Schema):
     evidence = _evidence(required=True)
     language = ma.fields.String(load_default="zh-CN", validate=ma.validate.OneOf(LANGUAGES))
 
-    @ma.validates("evidence")
-    def _id_video(self, value: list[dict[str, Any]], **_: Any) -> None:
-        if not any(item["kind"] == "id_video" for item in value):
-            raise ma.ValidationError("Include the digest of a handheld-ID video (kind id_video).")
+    @ma.validates_schema(skip_on_field_errors=True)
+    def _id_video(self, data: dict[str, Any], **_: Any) -> None:
+        """A schema-level check, so it only sees evidence whose every item loaded (a field
+        validator also runs on the half-loaded list of a list with a bad item)."""
+        if not any(item["kind"] == "id_video" for item in data["evidence"]):
+            raise ma.ValidationError("Include the digest of a handheld-ID video (kind id_video).", "evidence")
 
 
 class AppealReceiptSchema(ma.Schema):

@@ -14,6 +14,7 @@ from ...entries.models import CATEGORIES, EVIDENCE_KINDS, STATES
 from ...entries.rekeying import RekeyItem
 from ...entries.rules import Submission, flat_identifiers
 from ...identifiers import HASH_PATTERN, IDENTIFIER_TYPES, KEY_ID_PATTERN, MAX_HASHES
+from .fields import FullMatch, Timestamp
 
 CASE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}")
 AMOUNT = re.compile(r"\d{1,14}(\.\d{1,4})?")
@@ -21,13 +22,11 @@ MAX_BATCH = 1000
 
 
 def _hash_field(**kwargs: Any) -> ma.fields.String:
-    return ma.fields.String(
-        validate=ma.validate.Regexp(HASH_PATTERN, error="A hash is 64 lowercase hex digits."), **kwargs
-    )
+    return ma.fields.String(validate=FullMatch(HASH_PATTERN, error="A hash is 64 lowercase hex digits."), **kwargs)
 
 
 class KeyedHashSchema(ma.Schema):
-    key_id = ma.fields.String(required=True, validate=ma.validate.Regexp(KEY_ID_PATTERN))
+    key_id = ma.fields.String(required=True, validate=FullMatch(KEY_ID_PATTERN))
     hash = _hash_field(required=True)
 
 
@@ -36,7 +35,7 @@ class HashedIdentifierSchema(ma.Schema):
 
     type = ma.fields.String(required=True, validate=ma.validate.OneOf(IDENTIFIER_TYPES))
     hash = _hash_field(metadata={"description": "With key_id; or give hashes instead."})
-    key_id = ma.fields.String(validate=ma.validate.Regexp(KEY_ID_PATTERN))
+    key_id = ma.fields.String(validate=FullMatch(KEY_ID_PATTERN))
     hashes = ma.fields.List(
         ma.fields.Nested(KeyedHashSchema),
         validate=ma.validate.Length(min=1, max=MAX_HASHES),
@@ -77,10 +76,10 @@ class AmountSchema(ma.Schema):
 class EvidenceSchema(ma.Schema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(EVIDENCE_KINDS))
     sha256 = ma.fields.String(
-        required=True, validate=ma.validate.Regexp(HASH_PATTERN, error="A SHA-256 digest is 64 lowercase hex digits.")
+        required=True, validate=FullMatch(HASH_PATTERN, error="A SHA-256 digest is 64 lowercase hex digits.")
     )
     size = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=10 * 2**30))
-    captured_at = ma.fields.AwareDateTime(required=True)
+    captured_at = Timestamp(required=True)
     uri = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2048))
 
 
@@ -88,7 +87,7 @@ class ReviewSchema(ma.Schema):
     ai_score = ma.fields.Float(required=True, validate=ma.validate.Range(min=0, max=1))
     ai_model = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
     human_reviewer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
-    reviewed_at = ma.fields.AwareDateTime(required=True)
+    reviewed_at = Timestamp(required=True)
 
 
 class CertificationSchema(ma.Schema):
@@ -101,11 +100,11 @@ class CertificationSchema(ma.Schema):
 
 
 class SubmissionSchema(ma.Schema):
-    case_ref = ma.fields.String(load_default=None, validate=ma.validate.Regexp(CASE_REF))
+    case_ref = ma.fields.String(load_default=None, validate=FullMatch(CASE_REF))
     category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORIES))
     tier = ma.fields.Integer(required=True, strict=True, validate=ma.validate.OneOf((1, 2, 3)))
     amount = ma.fields.Nested(AmountSchema, load_default=None)
-    occurred_at = ma.fields.AwareDateTime(required=True)
+    occurred_at = Timestamp(required=True)
     identifiers = ma.fields.List(
         ma.fields.Nested(HashedIdentifierSchema), required=True, validate=ma.validate.Length(min=1, max=16)
     )
