@@ -16,6 +16,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Blueprint, current_app, g, render_template, request
 from flask_wtf.csrf import validate_csrf
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import ValidationError as CSRFError
 
@@ -41,6 +42,22 @@ ROWS = 3
 def _language() -> None:
     wanted = request.args.get("lang")
     g.language = wanted if wanted in LANGUAGES else DEFAULT
+
+
+@blp.before_request
+def _drop_nul() -> None:
+    """U+0000 cannot be typed, and PostgreSQL cannot store it: it is dropped from the form's fields
+    (the API refuses it with a 422; a person gets the page as if it had never been there)."""
+    if request.method != "POST":
+        return
+    try:
+        fields = request.form
+    except RequestEntityTooLarge:
+        return  # the view explains it in the person's words
+    if any("\x00" in key or "\x00" in value for key, value in fields.items(multi=True)):
+        request.form = ImmutableMultiDict(
+            [(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in fields.items(multi=True)]
+        )
 
 
 @blp.app_context_processor

@@ -224,6 +224,17 @@ def test_a_failed_or_rate_limited_attempt_leaves_no_file_behind(client, app, db)
     assert not (folder / stored).exists() and not [p for p in folder.glob(".upload-*")]
 
 
+def test_nul_characters_in_the_form_are_dropped_not_a_crash(client, db):
+    """U+0000 (which PostgreSQL cannot store) in any field: the appeal is filed as if it was not there."""
+    form = appeal_form(client, UNLISTED)
+    form["statement"] = "这个手机号从未在该平台下单，\x00我没有投诉过任何人。"
+    form["contact"] = "appellant@example.cn\x00"
+    assert post_appeal(client, form).status_code == 202
+    page = client.get("/appeal/status").get_data(as_text=True)
+    lookup = {"csrf_token": csrf_of(page), "appeal": "A\x001", "token": "x\x00"}
+    assert client.post("/appeal/status", data=lookup).status_code == 404
+
+
 def test_a_rate_limit_says_when_to_try_again_not_what_to_correct(client, db):
     for n in range(5):
         assert post_appeal(client, appeal_form(client, f"1370013{n:04d}")).status_code == 202
