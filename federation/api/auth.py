@@ -106,10 +106,13 @@ def authenticate(scopes: tuple[str, ...]) -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send an access token: Authorization: Bearer <token>.", headers={"WWW-Authenticate": REALM})
     state, now = auth_state(), utcnow()
+    # The key file first (one stat): a key retired by another process empties the cache of
+    # tokens it verified before any of them is served from it.
+    key_set = state.key_set
     claims = state.cache.get(token, now)
     if claims is None:
         try:
-            claims = verify_access_token(state.key_set, token, issuer=state.issuer, now=now)
+            claims = verify_access_token(key_set, token, issuer=state.issuer, now=now)
         except InvalidToken as error:
             error.headers["WWW-Authenticate"] = f'{REALM}, error="invalid_token"'
             raise

@@ -202,6 +202,19 @@ def test_retiring_a_signing_key_ends_the_tokens_it_signed_without_a_restart(clie
     assert len(client.get("/.well-known/jwks.json").get_json()["keys"]) == 1
 
 
+def test_a_key_retired_by_another_process_ends_cached_tokens_at_their_next_use(client, app, auth, make_member):
+    """Between the retirement and the check only the cached token is used: no token request, no CLI in-process."""
+    from federation.members import signing
+
+    acme = make_member("acme")
+    cached = auth.headers(acme)
+    assert client.get("/v1/members/acme", headers=cached).status_code == 200  # verified and cached now
+    path = app.extensions["federation.auth"].key_set_path
+    signing.rotate(path)  # `federation signing-keys rotate`, then `retire`, in another process
+    signing.rotate(path, retire=True)
+    assert problem(client.get("/v1/members/acme", headers=cached), 401)["code"] == "invalid_token"
+
+
 def test_pending_member_cannot_get_a_token(auth, make_member):
     newcomer = make_member("newcomer", status="pending")
     body = problem(auth.token_response(newcomer.assertion()), 403)
