@@ -113,9 +113,25 @@ def handle_database_unavailable(error: Exception) -> Response:
     )
 
 
+def handle_redis_unavailable(error: Exception) -> Response:
+    """Redis (the assertion replay store) down: as temporary as a database outage, and said the same way."""
+    logger.warning("redis unavailable: %s", type(error).__name__)
+    return handle_federation_error(
+        ServiceUnavailable(
+            "A service the server depends on is unavailable; retry shortly.",
+            code="service_unavailable",
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     """HTTP exceptions are handled by :class:`~.problem_api.ProblemApi`; these cover the rest."""
+    import redis.exceptions
+
     for kind in UNAVAILABLE_ERRORS:
         app.register_error_handler(kind, handle_database_unavailable)
+    for kind in (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+        app.register_error_handler(kind, handle_redis_unavailable)
     app.register_error_handler(FederationError, handle_federation_error)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -313,3 +313,24 @@ def test_a_removed_role_stops_working_before_the_token_expires(client, auth, mak
     db.session.get(Member, "root").roles = "query"
     db.session.commit()
     assert problem(client.get("/v1/members", headers=headers), 403)["code"] == "insufficient_scope"
+
+
+def test_redis_down_is_a_503_with_retry_after_not_a_500(make_database_url, tmp_path):
+    """The replay store unreachable: the token endpoint says "retry shortly", and logs no traceback."""
+    import socket
+
+    from flask_migrate import upgrade
+
+    from federation.extensions import db as _db
+    from tests.conftest import Auth, build_app, create_member
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    app = build_app(make_database_url("sqlite"), str(tmp_path), REDIS_URL=f"redis://127.0.0.1:{closed}/0")
+    with app.app_context():
+        upgrade()
+        acme = create_member(_db.session, "acme")
+        response = Auth(app.test_client()).token_response(acme.assertion())
+    body = problem(response, 503)
+    assert body["code"] == "service_unavailable" and response.headers["Retry-After"] == "3"
