@@ -111,3 +111,22 @@ def test_the_raw_cursor_lookup_maps_a_cut_connection_and_invalidates_it(pg_clust
             assert caught.value.connection_invalidated and victim.invalidated
         with engine.connect() as fresh:  # the pool hands out a working connection again
             assert fresh.exec_driver_sql("SELECT 1").scalar() == 1
+
+
+def test_the_appeal_pages_say_so_in_words_while_the_database_is_down(pg_cluster, outage_app, caplog):
+    """A person sees a page in their language (503, Retry-After), never the API's problem details."""
+    import re
+
+    caplog.set_level(logging.WARNING)
+    client = outage_app.test_client()
+    page = client.get("/appeal/status?lang=en").get_data(as_text=True)
+    form = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1), "appeal": "A1", "token": "x"}
+    pg_cluster.stop()
+    try:
+        response = client.post("/appeal/status?lang=en", data=form)
+    finally:
+        pg_cluster.start()
+    assert response.status_code == 503 and response.mimetype == "text/html"
+    assert response.headers["Retry-After"] == str(UNAVAILABLE_RETRY_AFTER)
+    assert "Temporarily unavailable" in response.get_data(as_text=True)
+    assert_no_traceback(caplog)

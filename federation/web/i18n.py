@@ -304,6 +304,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Request received. If the appeal number and the contact match, a new status code reaches that "
         "contact within minutes.",
     },
+    "notice.unavailable.title": {"zh-CN": "服务暂时不可用", "en": "Temporarily unavailable"},
+    "notice.unavailable": {
+        "zh-CN": "服务暂时无法处理您的请求，您提交的内容没有被保存。请几分钟后再试。",
+        "en": "We cannot handle your request right now, and nothing you sent was kept. "
+        "Please try again in a few minutes.",
+    },
     "notice.resend_rate.title": {"zh-CN": "请求过于频繁", "en": "Too many requests"},
     "notice.resend_rate": {
         "zh-CN": "短时间内从同一网络或为同一申诉编号请求了太多次新查询码。请在 {time}（{zone}）之后再试。",

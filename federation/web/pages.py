@@ -10,10 +10,12 @@ in the person's words (``problems.py``), never as the API's problem details.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
 import marshmallow as ma
+import redis.exceptions
 from flask import Blueprint, current_app, g, render_template, request
 from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import ImmutableMultiDict
@@ -23,7 +25,7 @@ from wtforms import ValidationError as CSRFError
 from ..api.appeals import file_appeal_from, request_status_code
 from ..api.disputes import due_process
 from ..api.schemas.disputes import CONTACT_LENGTH, STATEMENT_LENGTH, AppealSchema
-from ..database import utcnow
+from ..database import UNAVAILABLE_ERRORS, UNAVAILABLE_RETRY_AFTER, utcnow
 from ..disputes import appeals
 from ..disputes.evidence_files import UploadSpool
 from ..disputes.service import overdue
@@ -33,6 +35,7 @@ from .i18n import DEFAULT, LANGUAGES, format_date, format_time, translate, zone_
 from .problems import Notice, Problems, Situation, field_notes, notice, refusal
 
 blp = Blueprint("web", __name__, template_folder="templates")
+logger = logging.getLogger(__name__)
 
 TYPES = appeals.APPEALABLE_TYPES
 ROWS = 3
@@ -261,3 +264,22 @@ def resend():
 
 def _resend_page(notice_: Notice | None = None, status: int = 200):
     return render_template("appeal_resend.html", sent=False, notice=notice_, form=request.form), status
+
+
+def _unavailable(error: Exception):
+    """The database (or Redis) down: the page says so in the person's words, 503 with ``Retry-After``,
+    instead of the API's problem details."""
+    logger.warning("page served while a dependency is unavailable: %s", type(error).__name__)
+    words = Notice(translate("notice.unavailable.title", g.language), translate("notice.unavailable", g.language))
+    endpoint = request.endpoint or ""
+    if endpoint.startswith("web.status"):
+        page, status = _status_page(notice_=words, status=503)
+    elif endpoint.startswith("web.resend"):
+        page, status = _resend_page(words, 503)
+    else:
+        page, status = _form_page(Problems(notice=words), 503, form={})
+    return page, status, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+
+
+for _kind in (*UNAVAILABLE_ERRORS, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+    blp.register_error_handler(_kind, _unavailable)
