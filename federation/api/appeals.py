@@ -6,7 +6,7 @@ from functools import partial
 
 import marshmallow as ma
 import orjson
-from flask import current_app, request, send_file, url_for
+from flask import current_app, has_request_context, request, send_file, url_for
 
 from ..database import utcnow
 from ..disputes import appeals, case_files, cases, status_codes
@@ -69,9 +69,15 @@ def file_appeal_from(
     return filed
 
 
-def _external_url(endpoint: str) -> str:
+def status_page_url() -> str:
+    """The status page's address for messages to appellants: under ``FEDERATION_PUBLIC_URL`` when set,
+    else the request's own host; ``federation tick`` has no request, and without the setting can only
+    give the path."""
     base = current_app.config.get("PUBLIC_URL")
-    return f"{str(base).rstrip('/')}{url_for(endpoint)}" if base else url_for(endpoint, _external=True)
+    if not base and has_request_context():
+        return url_for("web.status_form", _external=True)
+    path = current_app.url_map.bind("localhost").build("web.status_form")  # the path, request or not
+    return f"{str(base or '').rstrip('/')}{path}"
 
 
 def request_status_code(ref: str, contact: str, client_address: str) -> None:
@@ -86,7 +92,7 @@ def request_status_code(ref: str, contact: str, client_address: str) -> None:
         ref=ref,
         contact=contact,
         client_address=client_address,
-        status_url=_external_url("web.status_form"),
+        status_url=status_page_url(),
         now=utcnow(),
         identifier_secrets=current_app.extensions["federation.identifiers"],
         contact_box=settings.contact_box,

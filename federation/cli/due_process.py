@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..api.appeals import status_page_url
 from ..database import utcnow
 from ..disputes import appeals, decision_notices, retention
 from ..disputes import service as disputes
@@ -38,7 +39,7 @@ def tick_once() -> str:
     guards = run(lambda: guard.purge_guards(db.session, days=_guard_days(), now=utcnow()))
     notices = run(
         lambda: decision_notices.due_notices(
-            db.session, contact_box=settings.contact_box, status_url=_status_url(), now=utcnow()
+            db.session, contact_box=settings.contact_box, status_url=status_page_url(), now=utcnow()
         )
     )
     for message in notices:  # committed first: the contact is erased whether or not the mail gets through
@@ -165,11 +166,6 @@ def appeal_decide(ref: str, decision: str, reason: str, expedite_reason: str | N
         )
     )  # fmt: skip
     click.echo(f"{appeal.ref}: {appeal.state}")
-
-
-def _status_url() -> str:
-    """The status page's address for messages: ``FEDERATION_PUBLIC_URL`` + path (the tick has no request)."""
-    return f"{str(current_app.config.get('PUBLIC_URL') or '').rstrip('/')}/appeal/status"
 
 
 def _guard_days() -> int:
