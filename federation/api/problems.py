@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+import redis.exceptions
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
@@ -113,6 +114,13 @@ def handle_database_unavailable(error: Exception) -> Response:
     )
 
 
+#: Redis (the assertion replay store) unreachable: as temporary as a database outage.
+REDIS_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+
+
 def handle_redis_unavailable(error: Exception) -> Response:
     """Redis (the assertion replay store) down: as temporary as a database outage, and said the same way."""
     logger.warning("redis unavailable: %s", type(error).__name__)
@@ -127,11 +135,9 @@ def handle_redis_unavailable(error: Exception) -> Response:
 
 def register_error_handlers(app: Flask) -> None:
     """HTTP exceptions are handled by :class:`~.problem_api.ProblemApi`; these cover the rest."""
-    import redis.exceptions
-
     for kind in UNAVAILABLE_ERRORS:
         app.register_error_handler(kind, handle_database_unavailable)
-    for kind in (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+    for kind in REDIS_UNAVAILABLE_ERRORS:
         app.register_error_handler(kind, handle_redis_unavailable)
     app.register_error_handler(FederationError, handle_federation_error)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -15,7 +15,6 @@ import secrets
 from typing import Any
 
 import marshmallow as ma
-import redis.exceptions
 from flask import Blueprint, current_app, g, render_template, request
 from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import ImmutableMultiDict
@@ -24,6 +23,7 @@ from wtforms import ValidationError as CSRFError
 
 from ..api.appeals import file_appeal_from, request_status_code
 from ..api.disputes import due_process
+from ..api.problems import REDIS_UNAVAILABLE_ERRORS
 from ..api.schemas.disputes import CONTACT_LENGTH, STATEMENT_LENGTH, AppealSchema
 from ..database import UNAVAILABLE_ERRORS, UNAVAILABLE_RETRY_AFTER, utcnow
 from ..disputes import appeals
@@ -281,5 +281,5 @@ def _unavailable(error: Exception):
     return page, status, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
 
 
-for _kind in (*UNAVAILABLE_ERRORS, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+for _kind in (*UNAVAILABLE_ERRORS, *REDIS_UNAVAILABLE_ERRORS):
     blp.register_error_handler(_kind, _unavailable)
