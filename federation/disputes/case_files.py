@@ -131,13 +131,27 @@ def _impartial_appeal(session: Session, ref: str, reviewer: str) -> Appeal:
 def dispute_queue(session: Session, reviewer: str) -> list[Dispute]:
     """The disputes waiting for a decision that ``reviewer`` may decide: a case its member is party to
     is not shown at all, since its refs alone would tell who else listed or disputed the person."""
-    return [d for d in review_queue(session) if not conflicted_in(party_disputes(session, d), reviewer)]
+    conflicted_cases = _conflicted_cases(session, reviewer)
+    return [
+        d
+        for d in review_queue(session)
+        if not (conflicted_cases(d.appeal.case_ref) if d.appeal is not None else conflicted_in([d], reviewer))
+    ]
 
 
 def appeal_queue(session: Session, reviewer: str) -> list[Appeal]:
     """The open appeals ``reviewer`` may decide (none of whose case it is party to)."""
-    return [
-        appeal
-        for appeal in appeal_service.review_queue(session)
-        if not conflicted_in(cases.all_disputes(session, appeal.case_ref), reviewer)
-    ]
+    conflicted_cases = _conflicted_cases(session, reviewer)
+    return [appeal for appeal in appeal_service.review_queue(session) if not conflicted_cases(appeal.case_ref)]
+
+
+def _conflicted_cases(session: Session, reviewer: str):
+    """``case_ref -> whether reviewer is party to it``, each case read once however many queue rows share it."""
+    known: dict[str, bool] = {}
+
+    def conflicted(case_ref: str) -> bool:
+        if case_ref not in known:
+            known[case_ref] = conflicted_in(cases.all_disputes(session, case_ref), reviewer)
+        return known[case_ref]
+
+    return conflicted
