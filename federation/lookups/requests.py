@@ -96,54 +96,60 @@ def parse_lookup(body: Any) -> LookupRequest:
 def _item_errors(index: int, item: Any) -> list[dict[str, str]]:
     if not isinstance(item, dict):
         return [field_error(f"/identifiers/{index}", "Expected an object.")]
-    found = []
-    type_, hash_, key_id, subject = item.get("type"), item.get("hash"), item.get("key_id"), item.get("subject")
-    if not isinstance(type_, str) or type_ not in _TYPES:  # a list or an object is unhashable
-        found.append(field_error(f"/identifiers/{index}/type", f"Must be one of: {', '.join(IDENTIFIER_TYPES)}."))
-    if not isinstance(hash_, str) or not HASH_PATTERN.fullmatch(hash_):
-        found.append(field_error(f"/identifiers/{index}/hash", "A hash is 64 lowercase hex digits."))
-    if not isinstance(key_id, str) or not KEY_ID_PATTERN.fullmatch(key_id):
-        found.append(field_error(f"/identifiers/{index}/key_id", "Not a valid key id."))
-    if subject is not None and (not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT_LENGTH):
-        found.append(field_error(f"/identifiers/{index}/subject", f"A label of 1 to {MAX_SUBJECT_LENGTH} characters."))
-    found.extend(
-        field_error(f"/identifiers/{index}/{unknown}", "Unknown field.") for unknown in sorted(set(item) - _FIELDS)
-    )
-    return found
+    at = f"/identifiers/{index}"
+    return [*_type_errors(at, item), *_hash_errors(at, item), *_label_errors(at, item, _FIELDS)]
 
 
 def _grouped_item(index: int, item: dict[str, Any]) -> tuple[QueryItem | None, list[dict[str, str]]]:
     """``{type, hashes: [{key_id, hash}], subject}``: one identifier under several salts."""
-    found = []
-    type_, hashes, subject = item.get("type"), item.get("hashes"), item.get("subject")
-    if not isinstance(type_, str) or type_ not in _TYPES:  # a list or an object is unhashable
-        found.append(field_error(f"/identifiers/{index}/type", f"Must be one of: {', '.join(IDENTIFIER_TYPES)}."))
-    if subject is not None and (not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT_LENGTH):
-        found.append(field_error(f"/identifiers/{index}/subject", f"A label of 1 to {MAX_SUBJECT_LENGTH} characters."))
-    found.extend(
-        field_error(f"/identifiers/{index}/{unknown}", "Unknown field.")
-        for unknown in sorted(set(item) - _GROUP_FIELDS)
-    )
+    at = f"/identifiers/{index}"
+    found = [*_type_errors(at, item), *_label_errors(at, item, _GROUP_FIELDS)]
+    hashes = item.get("hashes")
     if not isinstance(hashes, list) or not 1 <= len(hashes) <= MAX_HASHES:
-        found.append(field_error(f"/identifiers/{index}/hashes", f"A list of 1 to {MAX_HASHES} hashes."))
+        found.append(field_error(f"{at}/hashes", f"A list of 1 to {MAX_HASHES} hashes."))
         return None, found
     pairs = []
     for position, pair in enumerate(hashes):
-        at = f"/identifiers/{index}/hashes/{position}"
+        pair_at = f"{at}/hashes/{position}"
         if not isinstance(pair, dict):
-            found.append(field_error(at, "Expected an object."))
+            found.append(field_error(pair_at, "Expected an object."))
             continue
-        hash_, key_id = pair.get("hash"), pair.get("key_id")
-        if not isinstance(hash_, str) or not HASH_PATTERN.fullmatch(hash_):
-            found.append(field_error(f"{at}/hash", "A hash is 64 lowercase hex digits."))
-        if not isinstance(key_id, str) or not KEY_ID_PATTERN.fullmatch(key_id):
-            found.append(field_error(f"{at}/key_id", "Not a valid key id."))
-        elif any(key_id == seen for seen, _ in pairs):
-            found.append(field_error(f"{at}/key_id", "One hash per key id."))
-        found.extend(
-            field_error(f"{at}/{unknown}", "Unknown field.") for unknown in sorted(set(pair) - {"hash", "key_id"})
-        )
-        pairs.append((key_id, hash_))
+        found.extend(_hash_errors(pair_at, pair))
+        key_id = pair.get("key_id")
+        valid_key = isinstance(key_id, str) and KEY_ID_PATTERN.fullmatch(key_id)
+        if valid_key and any(key_id == seen for seen, _ in pairs):
+            found.append(field_error(f"{pair_at}/key_id", "One hash per key id."))
+        found.extend(_unknown_errors(pair_at, pair, {"hash", "key_id"}))
+        pairs.append((key_id, pair.get("hash")))
     if found:
         return None, found
-    return QueryItem(type_, tuple(pairs), subject, grouped=True), []
+    return QueryItem(item["type"], tuple(pairs), item.get("subject"), grouped=True), []
+
+
+def _type_errors(at: str, item: dict[str, Any]) -> list[dict[str, str]]:
+    type_ = item.get("type")
+    if not isinstance(type_, str) or type_ not in _TYPES:  # a list or an object is unhashable
+        return [field_error(f"{at}/type", f"Must be one of: {', '.join(IDENTIFIER_TYPES)}.")]
+    return []
+
+
+def _hash_errors(at: str, item: dict[str, Any]) -> list[dict[str, str]]:
+    """One ``{hash, key_id}``, at the top of an item or inside its ``hashes``."""
+    hash_, key_id, found = item.get("hash"), item.get("key_id"), []
+    if not isinstance(hash_, str) or not HASH_PATTERN.fullmatch(hash_):
+        found.append(field_error(f"{at}/hash", "A hash is 64 lowercase hex digits."))
+    if not isinstance(key_id, str) or not KEY_ID_PATTERN.fullmatch(key_id):
+        found.append(field_error(f"{at}/key_id", "Not a valid key id."))
+    return found
+
+
+def _label_errors(at: str, item: dict[str, Any], allowed: frozenset[str]) -> list[dict[str, str]]:
+    """The subject label, then any field the shape does not know."""
+    subject, found = item.get("subject"), []
+    if subject is not None and (not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT_LENGTH):
+        found.append(field_error(f"{at}/subject", f"A label of 1 to {MAX_SUBJECT_LENGTH} characters."))
+    return found + _unknown_errors(at, item, allowed)
+
+
+def _unknown_errors(at: str, item: dict[str, Any], allowed: frozenset[str] | set[str]) -> list[dict[str, str]]:
+    return [field_error(f"{at}/{unknown}", "Unknown field.") for unknown in sorted(set(item) - allowed)]
