@@ -26,8 +26,8 @@ from . import appeals as appeal_service
 from . import cases
 from .appeals import get_appeal
 from .fairness import conflicted_in
-from .models import APPEAL_OPEN_STATES, Appeal, Dispute
-from .service import get_dispute, review_queue, visible_dispute
+from .models import Appeal, Dispute
+from .service import get_dispute, overdue, review_queue, visible_dispute
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +75,7 @@ def case_of(dispute: Dispute, *, now: datetime, folder: Path) -> DisputeCase:
         answer_overdue=is_open
         and dispute.answered_at is None
         and (dispute.respond_by <= now or dispute.state == "awaiting_review"),
-        decision_overdue=is_open and dispute.decide_by <= now,
+        decision_overdue=overdue(dispute, now),
     )
 
 
@@ -100,7 +100,7 @@ def appeal_case(session: Session, ref: str, reviewer: str, *, now: datetime, fol
     return AppealCase(
         appeal=appeal,
         files=evidence_files(appeal.evidence, folder),
-        decision_overdue=appeal.state in APPEAL_OPEN_STATES and appeal.decide_by <= now,
+        decision_overdue=overdue(appeal, now),
         disputes=[case_of(dispute, now=now, folder=folder) for dispute in cases.all_disputes(session, appeal.case_ref)],
     )
 
