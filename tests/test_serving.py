@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tests.support.pgcluster import free_port
-from tests.support.processes import children, kill_group, server_env, start_server, wait_gone, wait_healthy
+from tests.support.processes import kill_group, server_env, start_server, wait_children, wait_gone, wait_healthy
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_workers_exit_when_the_master_is_killed_and_a_new_server_binds_at_once(s
     port = free_port()
     master = started(port, "first.log")
     wait_healthy(f"http://127.0.0.1:{port}")
-    workers = children(master.pid)
+    workers = wait_children(master.pid, 2)
     assert len(workers) == 2
 
     stop, slowest = threading.Event(), [[] for _ in range(6)]

@@ -64,6 +64,16 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def wait_children(pid: int, count: int, timeout: float = 30.0) -> list[int]:
+    """The children of ``pid`` once ``count`` of them run: a healthy answer proves only one worker booted."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = children(pid)
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
 def alive(pid: int) -> bool:
     """Running and not a zombie."""
     try:
