@@ -33,7 +33,8 @@ class Config:
     #: Private JWK set that signs access tokens; ``None``: ``<instance>/signing-keys.json``,
     #: generated on first start.
     SIGNING_KEYS_FILE: str | None = None
-    #: Redis for shared short-lived state (client-assertion replay store); ``None``: the database.
+    #: Redis for shared short-lived state (client-assertion replay store, rate limits, the sweep
+    #: detector's counters); ``None``: the database for replays, each worker's memory for limits.
     REDIS_URL: str | None = None
     #: Federation salts ``{"current": KID, "salts": {KID: hex}, "retired": [KID]}``; ``None``:
     #: ``<instance>/salts.json``, generated on first start. Members hash identifiers with them;
@@ -177,3 +178,11 @@ def engine_options(url: str) -> dict[str, Any]:
         "pool_timeout": 10,
         "connect_args": {"connect_timeout": 5},
     }
+
+
+def limits_storage_uri(config: Any) -> str:
+    """Where rate limits and lookup counters live: ``REDIS_URL`` (shared by every worker), else memory.
+
+    Memory is per worker process: with several workers and no Redis each enforces its own share.
+    """
+    return config.get("REDIS_URL") or "memory://"
