@@ -57,6 +57,19 @@ class Config:
     REVIEW_THRESHOLD = 0.2
     #: First strike: complaint rights frozen this many days.
     FREEZE_DAYS = 15
+    # -- reputation and probation (docs/scoring.md, ``reputation/formula.py``) --
+    #: Effective trust = base x (1 - a x overturned share) x (1 - b x retracted share) x age factor,
+    #: shares smoothed by a prior of REPUTATION_PRIOR_ENTRIES clean entries; the age factor grows from
+    #: REPUTATION_AGE_FLOOR at admission to 1 at REPUTATION_FULL_AGE_DAYS. ``federation tick`` recomputes it.
+    REPUTATION_PRIOR_ENTRIES = 10
+    REPUTATION_OVERTURNED_PENALTY = 2.0
+    REPUTATION_RETRACTED_PENALTY = 0.5
+    REPUTATION_AGE_FLOOR = 0.8
+    REPUTATION_FULL_AGE_DAYS = 365
+    #: New members' probation (0: none), ended early by this many listings confirmed by reviewers.
+    PROBATION_DAYS = 90
+    PROBATION_CONFIRMED_ENTRIES = 5
+    # -- end reputation --
     #: Where workers spool lookup audit lines before they reach the database (``lookups/audit.py``);
     #: ``None``: ``<instance>/audit-spool``. Keep it on a local disk.
     AUDIT_SPOOL_DIR: str | None = None
@@ -138,6 +151,10 @@ class TestConfig(Config):
     WEBHOOK_ALLOW_HTTP = True  # the tests' receivers listen on http://127.0.0.1
     HOLD_SAMPLE_RATE = 0.0  # deterministic listings; tests that sample set it themselves
     WEBHOOK_ALLOW_PRIVATE = True  # ... which is not a public address
+    # Members admitted by a test are in good standing unless the test is about reputation (those put a
+    # member on probation through the admin API, or compute the formula with its defaults).
+    PROBATION_DAYS = 0
+    REPUTATION_AGE_FLOOR = 1.0
 
 
 def load_config(app: Flask, config: type[Config] | None, overrides: dict[str, Any] | None) -> None:

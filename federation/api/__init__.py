@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import appeals, changes, disputes, entries, health, holds, lookups, members, oauth, salts
+from . import appeals, changes, disputes, entries, health, holds, lookups, members, oauth, reputation, salts
 from .auth import SECURITY_SCHEME
 
 #: What each scope (a member's role, ``members.models.ROLES``) lets a token do; operations name the
@@ -24,7 +24,7 @@ def register_blueprints(api: Api) -> None:
         SECURITY_SCHEME,
         {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "/v1/oauth/token", "scopes": SCOPES}}},
     )
-    for module in (health, oauth, members, salts, entries, holds, lookups, disputes, appeals, changes):
+    for module in (health, oauth, members, salts, entries, holds, lookups, disputes, appeals, changes, reputation):
         api.register_blueprint(module.blp)
 
 

@@ -7,8 +7,10 @@ import json
 from ..database import utcnow
 from ..extensions import db
 from ..members import service as members
+from ..reputation import standing
 from .auth import current_principal, ensure_self_or_admin, requires
 from .parsing import Blueprint
+from .reputation import reputation_model
 from .schemas.members import KeySchema, MemberSchema, NewKeySchema, NewMemberSchema, StatusChangeSchema
 
 blp = Blueprint("members", __name__, url_prefix="/v1/members", description="Member platforms and their keys.")
@@ -27,9 +29,10 @@ def list_members():
 @blp.arguments(NewMemberSchema)
 @blp.response(201, MemberSchema)
 def add_member(body):
-    """Admit a platform (admins). It starts ``pending`` unless a status is given."""
-    member = members.add_member(
+    """Admit a platform (admins). It starts ``pending`` unless a status is given, and on probation."""
+    member = standing.admit_member(  # members.add_member, then probation (reputation)
         db.session,
+        reputation_model(),
         member_id=body["id"],
         display_name=body["display_name"],
         roles=body["roles"],
@@ -42,13 +45,21 @@ def add_member(body):
     return member
 
 
+@blp.route("/me", methods=["GET"])
+@requires()
+@blp.response(200, MemberSchema)
+def show_me():
+    """Your own record, with your standing: effective trust, what it is computed from, probation."""
+    return standing.with_standing(members.get_member(db.session, current_principal().member_id), utcnow())
+
+
 @blp.route("/<member_id>", methods=["GET"])
 @requires()
 @blp.response(200, MemberSchema)
 def show_member(member_id):
     """A member's record: your own, or anyone's for admins."""
     ensure_self_or_admin(current_principal(), member_id)
-    return members.get_member(db.session, member_id)
+    return standing.with_standing(members.get_member(db.session, member_id), utcnow())
 
 
 @blp.route("/<member_id>/<any(suspend, activate):action>", methods=["POST"])

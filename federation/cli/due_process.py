@@ -19,6 +19,8 @@ from ..errors import Forbidden
 from ..extensions import db
 from ..members.service import get_member
 from ..notify import postman
+from ..reputation import standing
+from ..reputation.formula import ReputationModel
 from ..webhooks.destinations import webhook_transport
 from ..webhooks.dispatch import deliver_due
 from .common import actor, run
@@ -44,6 +46,9 @@ def tick_once() -> str:
     )
     for message in notices:  # committed first: the contact is erased whether or not the mail gets through
         postman().post(message)
+    trust = run(  # reputation: effective trust from each member's record (docs/scoring.md)
+        lambda: standing.recompute(db.session, ReputationModel.from_config(current_app.config), now=utcnow())
+    )
     forgotten = run(
         lambda: retention.erase_decided_appeals(db.session, days=settings.appeal_retention_days, now=utcnow())
     )
@@ -63,7 +68,8 @@ def tick_once() -> str:
         f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
         f"reinsertion guards ended {guards}; decisions sent {len(notices)}; decided appeals erased {forgotten}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
-        f"audit lines recovered {audited}; evidence files erased {erased}; outbox messages deleted {outbox}"
+        f"audit lines recovered {audited}; evidence files erased {erased}; outbox messages deleted {outbox}; "
+        f"member trust changed {trust}"
     )
 
 

@@ -6,12 +6,15 @@ import json
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from ..database import utcnow
 from ..extensions import db
 from ..members import service as members
 from ..members.models import ROLES
+from ..reputation import standing
+from ..reputation.formula import ReputationModel
 from .common import actor, run
 
 
@@ -37,8 +40,9 @@ def _member_line(member) -> str:
 def members_add(member_id, display_name, roles, contact, trust_weight, activate) -> None:
     """Admit a member platform."""
     member = run(
-        lambda: members.add_member(
+        lambda: standing.admit_member(  # members.add_member, then probation (reputation)
             db.session,
+            ReputationModel.from_config(current_app.config),
             member_id=member_id,
             display_name=display_name,
             roles=roles.split(","),

@@ -83,6 +83,9 @@ class Entry(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    #: When a reviewer of another member confirmed it: a probation member's listing then counts in
+    #: full (``members/reputation.py``, issue 13 point 4). NULL: not confirmed.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: When the identifier hashes were deleted (data minimisation); history stays.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

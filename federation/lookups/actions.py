@@ -12,9 +12,12 @@ Pure rules, checked in order; the first that fires is the recommendation:
 4. ``review`` (``first_strike_freeze_served``): a single strike whose freeze
    is over. The warning was given and the freeze served; a new freeze at every
    lookup would turn a 15-day sanction into one as long as the listing;
-5. ``review``: no strike, but some confidence (weak identifiers only,
+5. ``review`` (``probation_uncorroborated``): no strike, but entries that would be strikes were
+   listed by members on probation and are neither corroborated by another member nor confirmed
+   by a reviewer (``probation.py``, docs/scoring.md): they count as ``review`` at most;
+6. ``review``: no strike, but some confidence (weak identifiers only,
    disputed or suspended listings): a person should look;
-6. ``accept``.
+7. ``accept``.
 
 A *strike* is a confirmed, undisputed, active entry whose strength reaches
 ``strike_threshold``: an IP-network match alone never freezes anyone.
@@ -96,6 +99,13 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
     ),
     (
         "review",
+        "probation_uncorroborated",
+        "No strike, but listings that would be strikes come only from members on probation, neither corroborated "
+        "by another member nor confirmed by a reviewer: a person reviews the complaint.",
+        "无确认记录；达到确认强度的记录仅来自试用期成员，且未经其他成员印证或审核员确认：投诉由人工审核。",
+    ),
+    (
+        "review",
         "weak_or_contested_match",
         "No strike, confidence at least review_threshold.",
         "无确认记录，但匹配置信度达到人工审核门槛。",
@@ -127,7 +137,10 @@ def totals(strikes: list[Strike]) -> dict[str, Decimal]:
     return dict(summed)
 
 
-def recommend(ladder: Ladder, strikes: list[Strike], confidence: float, now: datetime) -> Recommendation:
+def recommend(
+    ladder: Ladder, strikes: list[Strike], confidence: float, now: datetime, provisional_strikes: int = 0
+) -> Recommendation:
+    """``provisional_strikes``: entries strong enough to be strikes that probation keeps from counting."""
     amounts = totals(strikes)
     thresholds = ladder.police_thresholds or {}
 
@@ -148,6 +161,8 @@ def recommend(ladder: Ladder, strikes: list[Strike], confidence: float, now: dat
         if now < freeze_until:
             return made("warn_and_freeze", "first_strike", freeze_until)
         return made("review", "first_strike_freeze_served")
+    if provisional_strikes:
+        return made("review", "probation_uncorroborated")
     if confidence >= ladder.review_threshold:
         return made("review", "weak_or_contested_match")
     return made("accept", "no_match" if confidence == 0 else "below_review_threshold")

@@ -32,7 +32,8 @@ from ..database import driver_errors
 
 _COLUMNS = (
     "SELECT ei.stored_hash, e.id, e.ref, e.member_id, e.category, e.tier, e.state, e.open_disputes, "
-    "e.amount, e.currency, e.occurred_at, e.listed_at, e.expires_at, m.trust_weight "
+    "e.amount, e.currency, e.occurred_at, e.listed_at, e.expires_at, m.effective_trust, m.probation_until, "
+    "e.confirmed_at "
 )
 _JOINS = "JOIN entries e ON e.id = ei.entry_id JOIN members m ON m.id = e.member_id"
 
@@ -61,7 +62,11 @@ class MatchRow(NamedTuple):
     occurred_at: datetime
     listed_at: datetime
     expires_at: datetime
+    #: The member's effective trust (``reputation/standing.py``: recomputed by ``federation tick``).
     trust_weight: float
+    #: Listed by a member on probation and not confirmed by a reviewer (``reputation``): until
+    #: another member corroborates it in the same lookup, it recommends ``review`` at most.
+    provisional: bool
 
 
 @lru_cache(maxsize=1024)
@@ -94,5 +99,8 @@ def fetch_matches(connection: Connection, stored_hashes: list[bytes], now: datet
         if expires_at <= now:
             continue
         amount = row[8] if row[8] is None or isinstance(row[8], Decimal) else Decimal(str(row[8]))
-        matches.append(MatchRow(*row[:8], amount, row[9], _utc(row[10]), _utc(row[11]), expires_at, float(row[13])))
+        provisional = row[14] is not None and row[15] is None and now < _utc(row[14])  # reputation: probation
+        matches.append(
+            MatchRow(*row[:8], amount, row[9], _utc(row[10]), _utc(row[11]), expires_at, float(row[13]), provisional)
+        )
     return matches

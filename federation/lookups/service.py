@@ -29,6 +29,7 @@ from ..identifiers.secrets import IdentifierSecrets
 from .actions import Ladder, Recommendation, Strike, recommend
 from .matching import fetch_matches
 from .models import LookupRecord, LookupUsage
+from .probation import uncorroborated
 from .requests import LookupRequest, QueryItem
 from .scoring import Candidate, Scored, ScoringModel, score
 
@@ -183,6 +184,19 @@ def _strikes(rows: list[Any], scored: Scored, ladder: Ladder) -> list[Strike]:
     ]
 
 
+def _recommend(
+    rows: list[Any], scored: Scored, context: LookupContext, now: datetime
+) -> tuple[Recommendation, frozenset]:
+    """The ladder over the counted strikes; a probation member's uncorroborated ones (``probation.py``)
+    are held back and can make it ``review`` at most. Returns the provisional entry ids too."""
+    provisional = uncorroborated(rows)
+    if not provisional:
+        return recommend(context.ladder, _strikes(rows, scored, context.ladder), scored.confidence, now), provisional
+    strikes = _strikes([row for row in rows if row.id not in provisional], scored, context.ladder)
+    held_back = len(_strikes([row for row in rows if row.id in provisional], scored, context.ladder))
+    return recommend(context.ladder, strikes, scored.confidence, now, held_back), provisional
+
+
 def _state(row: Any) -> str:
     if row.state == "suspended":
         return "suspended"
@@ -202,7 +216,7 @@ def _recommendation(rec: Recommendation) -> dict[str, Any]:
 def _identifier_result(index: int, item: QueryItem, rows: list[Any], context: LookupContext, now: datetime) -> dict:
     result: dict[str, Any] = {"index": index, "type": item.type, "subject": item.subject}
     scored = score(context.model, _candidates({row.id: (row, {item.type}) for row in rows}), now)
-    recommendation = recommend(context.ladder, _strikes(rows, scored, context.ladder), scored.confidence, now)
+    recommendation, provisional = _recommend(rows, scored, context, now)
     reported = [row.listed_at for row in rows]
     return {
         **result,
@@ -220,6 +234,7 @@ def _identifier_result(index: int, item: QueryItem, rows: list[Any], context: Lo
                 "occurred_at": row.occurred_at,
                 "reported_at": row.listed_at,
                 "weight": round(scored.strengths[row.id], 6),
+                "provisional": row.id in provisional,
             }
             for row in sorted(rows, key=lambda r: scored.strengths[r.id], reverse=True)
         ],
@@ -256,7 +271,7 @@ def _subject_results(
                 by_entry.setdefault(row.id, (row, set()))[1].add(item.type)
         rows = [row for row, _ in by_entry.values()]
         scored = score(context.model, _candidates(by_entry), now)
-        recommendation = recommend(context.ladder, _strikes(rows, scored, context.ladder), scored.confidence, now)
+        recommendation, _ = _recommend(rows, scored, context, now)
         types = tuple(sorted({item.type for item, _ in members}))
         results.append(
             {

@@ -25,7 +25,21 @@ class Member(Base):
     status: Mapped[str] = mapped_column(String(16))
     #: Space-separated, in ``ROLES`` order: also the token's ``scope`` claim.
     roles: Mapped[str] = mapped_column(String(64))
+    #: The trust an admin gave the member: the ``base`` of its reputation (``reputation.py``).
     trust_weight: Mapped[float] = mapped_column(Float, default=1.0)
+    # -- reputation and probation (issue 13 point 4; ``members/reputation.py``) --
+    #: What scoring uses (read by the lookup's matching query): the override if set, else the formula.
+    effective_trust: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
+    #: When ``federation tick`` last computed the formula, and from what (counts and shares).
+    trust_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    trust_inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: An admin's trust, winning over the formula until removed; the reason is audited in events too.
+    trust_override: Mapped[float | None] = mapped_column(Float, nullable=True)
+    trust_override_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    trust_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: On probation until then (its uncorroborated, unconfirmed listings count as ``review`` at most); NULL: not.
+    probation_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # -- end reputation --
     contact: Mapped[str] = mapped_column(String(320), default="")
     #: Identifiers this member may look up per UTC day; NULL: the configured default (or none).
     daily_lookup_quota: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -37,6 +51,8 @@ class Member(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'active', 'suspended')", name="status_known"),
         CheckConstraint("trust_weight >= 0 AND trust_weight <= 1", name="trust_weight_0_1"),
+        CheckConstraint("effective_trust >= 0 AND effective_trust <= 1", name="effective_trust_0_1"),
+        CheckConstraint("trust_override >= 0 AND trust_override <= 1", name="trust_override_0_1"),
     )
 
     @property

@@ -51,6 +51,12 @@ class MatchSchema(ma.Schema):
     occurred_at = ma.fields.String()
     reported_at = ma.fields.String()
     weight = ma.fields.Float()
+    provisional = ma.fields.Boolean(
+        metadata={
+            "description": "Listed by a member on probation, neither confirmed by a reviewer nor corroborated by "
+            "another member in this answer: it recommends review at most (docs/scoring.md)."
+        }
+    )
 
 
 class IdentifierResultSchema(ma.Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from ...members.models import ROLES, STATUSES
+from .reputation import StandingSchema
 
 
 class MemberSchema(ma.Schema):
@@ -16,6 +17,8 @@ class MemberSchema(ma.Schema):
     contact = ma.fields.String()
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
+    #: Reputation (issue 13 point 4): shown with one member (``/me``, ``/{id}``), not in lists.
+    standing = ma.fields.Nested(StandingSchema, dump_only=True)
 
 
 class NewMemberSchema(ma.Schema):
