@@ -138,6 +138,7 @@ def test_the_published_ladder_names_every_rule_recommend_can_give():
             recommend(LADDER, [Strike(1, 2, None, None, NOW)], 0.9, NOW),
             recommend(LADDER, [Strike(1, 1, None, None, NOW)], 0.9, NOW),
             recommend(LADDER, [Strike(1, 1, None, None, NOW - timedelta(days=16))], 0.9, NOW),
+            recommend(LADDER, [], 0.9, NOW, provisional_strikes=1),
             recommend(LADDER, [], 0.3, NOW),
             recommend(LADDER, [], 0.1, NOW),
             recommend(LADDER, [], 0.0, NOW),
