@@ -77,7 +77,8 @@ def tick_once() -> str:
 @click.option("--every", type=click.IntRange(min=1), help="repeat every N seconds instead of once")
 @with_appcontext
 def tick(every: int | None) -> None:
-    """Apply deadlines: unanswered disputes suspend entries, appeals get matched, entries expire (cron-able)."""
+    """Apply deadlines: unanswered disputes suspend entries, appeals get matched, entries expire, members'
+    trust follows their record (cron-able)."""
     while True:
         click.echo(f"{utcnow():%Y-%m-%dT%H:%M:%SZ} tick: {tick_once()}")
         if every is None:
