@@ -34,6 +34,7 @@ def test_first_call_fetches_a_token_and_later_calls_reuse_it(connect, make_membe
     client = connect(make_member("acme", roles=["query", "submit"]))
     member = client.member()
     assert (member.id, member.status, member.roles) == ("acme", "active", ("query", "submit"))
+    assert member.standing["effective_trust"] == 1.0 and member.standing["probation"]["on_probation"] is False
     assert client.keys()[0].active
     client.member()
     assert token_requests(db) == 1

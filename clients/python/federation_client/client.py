@@ -203,7 +203,7 @@ class FederationClient:
 
     # -- members ----------------------------------------------------------------------------------
     def member(self, member_id: str | None = None) -> Member:
-        """Your own member record (or another's, for admins)."""
+        """Your own member record with your standing (or another's, for admins)."""
         return Member.from_dict(self.request("GET", f"/v1/members/{member_id or self.member_id}"))
 
     def keys(self) -> list[Key]:

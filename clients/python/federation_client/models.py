@@ -20,6 +20,8 @@ class Member:
     trust_weight: float
     contact: str
     created_at: datetime | None
+    #: Effective trust, its inputs and probation (docs/scoring.md); shown for one member, not in lists.
+    standing: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Member:
@@ -31,6 +33,7 @@ class Member:
             trust_weight=float(data["trust_weight"]),
             contact=data.get("contact", ""),
             created_at=_time(data.get("created_at")),
+            standing=data.get("standing"),
         )
 
 
