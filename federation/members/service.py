@@ -22,6 +22,8 @@ from .models import ROLES, STATUSES, Member, MemberKey
 
 MEMBER_ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 KID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+#: Ids that name something else in a URL: ``GET /v1/members/me`` is the caller's own record.
+RESERVED_IDS = frozenset({"me"})
 
 
 def _field_error(pointer: str, detail: str) -> ValidationFailed:
@@ -51,6 +53,8 @@ def add_member(
 ) -> Member:
     if not MEMBER_ID_PATTERN.fullmatch(member_id):
         raise _field_error("/id", "Member ids are 1-64 lowercase letters, digits and inner hyphens.")
+    if member_id in RESERVED_IDS:
+        raise _field_error("/id", f"{member_id!r} is reserved.")
     if status not in STATUSES:
         raise _field_error("/status", f"Status must be one of {', '.join(STATUSES)}.")
     if not 0.0 <= trust_weight <= 1.0:

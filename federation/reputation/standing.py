@@ -1,9 +1,9 @@
 """A member's standing: effective trust recomputed from its record, admins' overrides, probation.
 
-The formula is pure (``reputation.py``); these are the rules around it, over a session and a
-clock. Every change records its event in the same transaction: ``member:trust_recomputed``
-(only when the value moved, so a tick every minute does not flood the log),
-``member:trust_set``, ``member:trust_overridden``, ``member:trust_override_removed``,
+The formula is pure (``formula.py``); these are the rules around it, over a session and a clock.
+Every change records its event in the same transaction: ``member:trust_recomputed`` (only when
+the record changed or the value moved materially, so a tick every minute does not flood the
+log), ``member:trust_set``, ``member:trust_overridden``, ``member:trust_override_removed``,
 ``member:probation_changed``, ``member:probation_ended``. Events are internal: none is in the
 change feed.
 """
@@ -63,8 +63,15 @@ def records(session: Session) -> dict[str, Record]:
     }
 
 
+#: A recomputed trust is recorded as an event only when the record changed or the value moved by at
+#: least this much: the age factor creeps up a little every day, and a tick every minute must not
+#: write an event per young member per tick.
+MATERIAL_CHANGE = 0.01
+_COUNTS = ("entries", "overturned", "retracted")
+
+
 def recompute(session: Session, model: ReputationModel, *, now: datetime, actor: str = "system") -> int:
-    """``federation tick``: every member's effective trust from its record; returns how many moved.
+    """``federation tick``: every member's effective trust from its record; returns how many moved materially.
 
     Also ends the probation of members with enough reviewer-confirmed listings.
     """
@@ -73,10 +80,11 @@ def recompute(session: Session, model: ReputationModel, *, now: datetime, actor:
     for member in session.scalars(select(Member).order_by(Member.id)):
         member_record = by_member.get(member.id, Record())
         reputation = compute(model, member.trust_weight, member_record, member.created_at, now)
-        value = effective(reputation.computed, member.trust_override)
-        member.trust_inputs, member.trust_computed_at = reputation.as_inputs(), now
-        if value != member.effective_trust:
-            previous, member.effective_trust = member.effective_trust, value
+        inputs, earlier = reputation.as_inputs(), member.trust_inputs or {}
+        value, previous = effective(reputation.computed, member.trust_override), member.effective_trust
+        member.effective_trust, member.trust_inputs, member.trust_computed_at = value, inputs, now
+        counts_changed = any(inputs[key] != earlier.get(key, 0) for key in _COUNTS)
+        if value != previous and (counts_changed or abs(value - previous) >= MATERIAL_CHANGE):
             moved += 1
             record(
                 session,
@@ -84,7 +92,7 @@ def recompute(session: Session, model: ReputationModel, *, now: datetime, actor:
                 f"member:{member.id}",
                 actor=actor,
                 now=now,
-                payload={"from": previous, "to": value, "inputs": reputation.as_inputs()},
+                payload={"from": previous, "to": value, "inputs": inputs},
             )
         if on_probation(member.probation_until, now) and graduates(model, member_record):
             member.probation_until = now

@@ -299,3 +299,10 @@ def test_enough_confirmed_listings_end_probation_at_the_tick(client, app, db, fe
     assert action(looked_up(client, app, fed, THIRD)) == ("warn_and_freeze", "first_strike")
     [ended] = [e for e in history(db.session, "member:new-shop") if e.tag == "member:probation_ended"]
     assert ended.actor == "system" and ended.payload["reason"] == "2 listings confirmed by reviewers"
+
+
+def test_me_is_not_a_member_id(client, fed):
+    response = client.post(
+        "/v1/members", json={"id": "me", "display_name": "x", "roles": ["query"]}, headers=fed["root"]
+    )
+    assert response.status_code == 422 and response.get_json()["errors"][0]["pointer"] == "/id"
