@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from ..entries.models import Entry
 from ..errors import ValidationFailed, field_error
 from ..events.service import record
+from ..members import service as members
 from ..members.models import Member
-from ..members.service import add_member
 from .formula import RECORD_STATES, Record, ReputationModel, compute, effective, graduates, on_probation
 
 #: ``set_trust(override=UNCHANGED)``: leave the override as it is (``None`` removes it).
@@ -29,7 +29,7 @@ UNCHANGED: Any = object()
 
 def admit_member(session: Session, model: ReputationModel, *, now: datetime, **fields: Any) -> Member:
     """``members.service.add_member``, then probation and the formula's trust for an empty record."""
-    member = add_member(session, now=now, **fields)
+    member = members.add_member(session, now=now, **fields)
     admit(member, model, now)
     session.flush()
     return member
