@@ -17,6 +17,7 @@ from .members import keys_group, members_group
 from .rules import rules_group
 from .salts import salts_group
 from .server import demo, serve, signing_keys
+from .warninglists import warninglists_group
 
 
 def register_commands(app: Flask) -> None:
@@ -36,6 +37,7 @@ def register_commands(app: Flask) -> None:
         disputes_group,
         appeals_group,
         holds_group,
+        warninglists_group,
     ):
         app.cli.add_command(command)
 

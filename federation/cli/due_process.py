@@ -22,6 +22,7 @@ from ..notify import postman
 from ..webhooks.destinations import webhook_transport
 from ..webhooks.dispatch import deliver_due
 from .common import actor, run
+from .warninglists import cover_salts
 
 
 def tick_once() -> str:
@@ -50,6 +51,7 @@ def tick_once() -> str:
     audited = current_app.extensions["federation.lookups.audit"].recover()  # spools of dead workers
     erased = erase_unneeded(settings.upload_dir, appeals.evidence_in_use(db.session))
     outbox = postman().notifier.prune(utcnow())  # the local outbox holds addresses and codes
+    listed = cover_salts()  # a salts file edited by hand, or a rotation the CLI did not see
     db.session.commit()
     sent = deliver_due(
         db.session,
@@ -63,7 +65,8 @@ def tick_once() -> str:
         f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
         f"reinsertion guards ended {guards}; decisions sent {len(notices)}; decided appeals erased {forgotten}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
-        f"audit lines recovered {audited}; evidence files erased {erased}; outbox messages deleted {outbox}"
+        f"audit lines recovered {audited}; evidence files erased {erased}; outbox messages deleted {outbox}; "
+        f"{listed}"
     )
 
 

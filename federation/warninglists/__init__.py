@@ -5,3 +5,16 @@ would match strangers; the server keeps their stored-hash form under every
 accepted salt and refuses (or down-weights) listings that hit one, however
 the member hashed them.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+EXTENSION = "federation.warninglists"
+
+
+def init_warninglists(app: Any) -> None:  # a Flask app; the package stays importable without Flask
+    """Read the settings once: expansion limits, default region, where documents are kept."""
+    from .service import Settings
+
+    app.extensions[EXTENSION] = Settings.from_config(app.config, app.instance_path)

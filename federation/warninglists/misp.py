@@ -27,6 +27,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import phonenumbers
+
 from federation_client.errors import InvalidIdentifier
 from federation_client.identifiers import normalize
 
@@ -92,9 +94,13 @@ class Expansion:
     """The ``(type, canonical value)`` pairs of a list, and what could not be hashed and why."""
 
     values: set[tuple[str, str]] = field(default_factory=set)
-    #: ``(index in "list", reason)``: values that do not normalise (short service numbers) or
-    #: networks too large to enumerate. They are reported, never silently dropped.
+    #: ``(index in "list", reason)``: values that do not normalise or networks too large to
+    #: enumerate. They are reported, never silently dropped.
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    #: Indexes of phone values that are not valid numbers (short service codes such as 10086)
+    #: hashed only as written: digits alone and after ``+<country code>``, the strings a member
+    #: hashing by hand, without the spec's validation, would have hashed.
+    as_written: list[int] = field(default_factory=list)
 
 
 def parse(document: Any) -> Warninglist:
@@ -184,7 +190,7 @@ def expand(warninglist: Warninglist, limits: Limits, *, default_region: str = "C
                     expansion.skipped.append((index, reason))
         else:  # a value read under several types is skipped only if no type takes it
             reasons = [_add_literal(index, t, value, default_region, expansion) for t in warninglist.types]
-            if all(reasons):
+            if all(reasons) and not _add_as_written(index, value, warninglist.types, default_region, expansion):
                 expansion.skipped.append((index, "; ".join(r for r in reasons if r)))
         if len(expansion.values) > limits.max_values:
             raise WarninglistInvalid([("/list", f"Expands to more than {limits.max_values} values; split it.")])
@@ -202,6 +208,17 @@ def _add_literal(index: int, type_: str, value: str, default_region: str, expans
         return f"not a valid {type_} ({getattr(error, 'code', f'{type_}.syntax')})"
     expansion.values.add((type_, canonical))
     return None
+
+
+def _add_as_written(index: int, value: str, types: tuple[str, ...], default_region: str, expansion: Expansion) -> bool:
+    """A short service number (``10086``) is no E.164 number, yet a member hashing by hand may hash it."""
+    digits = "".join(ch for ch in value if not ch.isspace() and ch != "-")
+    if "phone" not in types or not digits.isascii() or not digits.isdigit() or len(digits) > 15:
+        return False
+    code = phonenumbers.country_code_for_region(default_region)
+    expansion.values.update({("phone", digits), ("phone", f"+{code}{digits}")} if code else {("phone", digits)})
+    expansion.as_written.append(index)
+    return True
 
 
 def _address(text: str) -> str:
