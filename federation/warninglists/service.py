@@ -8,6 +8,7 @@ What a list does at submission and lookup is in ``screening.py``.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 from collections.abc import Iterable
@@ -16,21 +17,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
+
+from federation_client.identifiers.hashing import message_bytes
 
 from ..entries.models import EntryIdentifier
 from ..errors import NotFound, ValidationFailed, field_error
 from ..events.service import record
-from ..identifiers import hash_normalized
 from ..identifiers.secrets import IdentifierSecrets
 from . import misp
 from .models import Warninglist, WarninglistHash
 from .store import DocumentStore
 
 _log = logging.getLogger(__name__)
-#: Rows per INSERT: the default CIDR list is ~150,000 hashes per salt.
-_CHUNK = 5_000
+_POSTGRESQL_COPY = "COPY warninglist_hashes (warninglist_id, key_id, stored_hash) FROM STDIN"
+_SQLITE_INSERT = "INSERT INTO warninglist_hashes (warninglist_id, key_id, stored_hash) VALUES (?, ?, ?)"
 DEFAULT_LISTS = Path(__file__).resolve().parent / "default"
 
 
@@ -164,20 +166,35 @@ def _insert_hashes(
     identifier_secrets: IdentifierSecrets,
     salts: dict[str, bytes],
 ) -> None:
-    """Each value as entries store it: the member's hash (``bf1``) under each salt, then peppered."""
+    """Each value as entries store it: the member's hash (``bf1``) under each salt, then peppered.
+
+    Written at the driver: the default network list is ~220,000 rows a salt, which took 36 s
+    through the ORM's bulk insert on PostgreSQL (one pipelined statement a row) and takes about
+    a second with ``COPY``; SQLite's ``executemany`` is fast as it is.
+    """
     stored_hash = identifier_secrets.stored_hash
-    rows: list[dict[str, Any]] = []
-    for type_, canonical in values:
-        for key_id, salt in salts.items():
-            member_hash = hash_normalized(type_, canonical, salt)
-            rows.append(
-                {"warninglist_id": list_id, "key_id": key_id, "stored_hash": stored_hash(key_id, type_, member_hash)}
-            )
-            if len(rows) >= _CHUNK:
-                session.execute(insert(WarninglistHash), rows)
-                rows = []
-    if rows:
-        session.execute(insert(WarninglistHash), rows)
+    rows = (
+        (list_id, key_id, stored_hash(key_id, type_, _member_hash(salt, type_, canonical)))
+        for type_, canonical in values
+        for key_id, salt in salts.items()
+    )
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(_POSTGRESQL_COPY) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(_SQLITE_INSERT, rows)
+    finally:
+        cursor.close()
+
+
+def _member_hash(salt: bytes, type_: str, canonical: str) -> str:
+    """``hash_normalized`` (the spec's bytes), in one C call: it runs once per value and salt."""
+    return hmac.digest(salt, message_bytes(type_, canonical), "sha256").hex()
 
 
 def mark_listed(session: Session, warninglist: Warninglist) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -11,6 +12,8 @@ from sqlalchemy import func, select
 
 from federation.entries.models import Entry, EntryIdentifier
 from federation.events.models import Event
+from federation.warninglists import EXTENSION
+from federation.warninglists.misp import Limits
 from federation.warninglists.models import WarninglistHash
 from federation.warninglists.service import DEFAULT_LISTS
 from tests.entries.factories import entry_payload, hashed
@@ -199,7 +202,10 @@ def test_only_admins_manage_lists_and_unknown_ids_are_404(client, members):
     assert shown["name"] == TEST_NUMBERS["name"] and shown["action"] == "refuse" and shown["enabled"]
 
 
-def test_cli_imports_lists_and_files_and_removes_them(app, db, cli, members, tmp_path, client):
+def test_cli_imports_lists_and_files_and_removes_them(app, db, cli, members, tmp_path, client, monkeypatch):
+    # Smaller expansion limits keep the shipped network list quick to import here (``misp.Limits``).
+    settings = app.extensions[EXTENSION]
+    monkeypatch.setitem(app.extensions, EXTENSION, dataclasses.replace(settings, limits=Limits(256, 256)))
     path = tmp_path / "list.json"
     path.write_text(json.dumps(downweight_list(weight=0.5)), encoding="utf-8")
     assert "imported 'Shared office numbers' (v3, downweight x0.5): 1 values" in cli(
