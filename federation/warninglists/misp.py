@@ -245,10 +245,10 @@ def _expand_network(index: int, value: str, limits: Limits, expansion: Expansion
         expansion.values.update(("ip_net", str(net)) for net in network.subnets(new_prefix=net_prefix))
     else:
         expansion.skipped.append((index, f"more than {limits.max_nets_per_network} /{net_prefix} networks"))
+    # Addresses are a bonus for small networks (a listing of an ``ip`` alone, without its network);
+    # "skipped" means a network not covered at all.
     if network.num_addresses <= limits.max_addresses_per_network:
         expansion.values.update(("ip", str(address)) for address in _addresses(network))
-    elif network.prefixlen >= net_prefix:  # cannot happen with sane limits; say so rather than guess
-        expansion.skipped.append((index, f"more than {limits.max_addresses_per_network} addresses"))
 
 
 def _addresses(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Iterator[ipaddress._BaseAddress]:
