@@ -238,17 +238,22 @@ def _expand_network(index: int, value: str, limits: Limits, expansion: Expansion
     except ValueError:
         expansion.skipped.append((index, "not an IP network (cidr.syntax)"))
         return
+    mapped = network.network_address.ipv4_mapped if network.version == 6 else None
+    if mapped is not None and network.prefixlen >= 96:  # the spec writes these as IPv4
+        network = ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
     net_prefix = 24 if network.version == 4 else 64
-    if network.prefixlen >= net_prefix:
-        expansion.values.add(("ip_net", str(_net_of(network.network_address))))
-    elif 2 ** (net_prefix - network.prefixlen) <= limits.max_nets_per_network:
-        expansion.values.update(("ip_net", str(net)) for net in network.subnets(new_prefix=net_prefix))
-    else:
-        expansion.skipped.append((index, f"more than {limits.max_nets_per_network} /{net_prefix} networks"))
-    # Addresses are a bonus for small networks (a listing of an ``ip`` alone, without its network);
-    # "skipped" means a network not covered at all.
+    covered = False
+    # ``ip_net`` only for whole /24s (/64s): a /28 of Wi-Fi egress must not take its neighbours'
+    # /24 with it. Addresses are hashed for networks small enough.
+    if network.prefixlen <= net_prefix:
+        if 2 ** (net_prefix - network.prefixlen) <= limits.max_nets_per_network:
+            expansion.values.update(("ip_net", str(net)) for net in network.subnets(new_prefix=net_prefix))
+            covered = True
     if network.num_addresses <= limits.max_addresses_per_network:
         expansion.values.update(("ip", str(address)) for address in _addresses(network))
+        covered = True
+    if not covered:
+        expansion.skipped.append((index, "too large to enumerate (FEDERATION_WARNINGLIST_MAX_* limits)"))
 
 
 def _addresses(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Iterator[ipaddress._BaseAddress]:

@@ -51,14 +51,16 @@ def test_a_value_read_under_several_types_is_skipped_only_if_none_takes_it():
     ("network", "ip_count", "net_count", "skipped"),
     [
         ("203.0.113.0/24", 256, 1, 0),
-        ("203.0.113.7/32", 1, 1, 0),
+        ("203.0.113.7/32", 1, 0, 0),  # narrower than a /24: its addresses only
+        ("203.0.113.0/28", 16, 0, 0),
         ("192.168.0.0/16", 65_536, 256, 0),
         ("10.0.0.0/8", 0, 65_536, 0),  # too many addresses: only its /24s
         ("0.0.0.0/0", 0, 0, 1),  # too many of both: reported, not hashed
         ("2001:db8::/64", 0, 1, 0),
         ("2001:db8::/48", 0, 65_536, 0),
         ("2001:db8::/32", 0, 0, 1),
-        ("2001:db8::1/128", 1, 1, 0),
+        ("2001:db8::1/128", 1, 0, 0),
+        ("2001:db8::/96", 0, 0, 1),
     ],
 )
 def test_networks_expand_within_the_limits(network, ip_count, net_count, skipped):
@@ -68,10 +70,10 @@ def test_networks_expand_within_the_limits(network, ip_count, net_count, skipped
 
 
 def test_network_values_use_the_canonical_forms_of_the_spec():
-    values = expand(parse({"name": "n", "type": "cidr", "list": ["2001:DB8::/126"]}), Limits()).values
-    assert ("ip_net", "2001:db8::/64") in values and ("ip", "2001:db8::3") in values
-    values = expand(parse({"name": "n", "type": "cidr", "list": ["198.51.100.0/30"]}), Limits()).values
-    assert values == {("ip_net", "198.51.100.0/24")} | {("ip", f"198.51.100.{i}") for i in range(4)}
+    values = expand(parse({"name": "n", "type": "cidr", "list": ["2001:DB8::/63"]}), Limits()).values
+    assert values == {("ip_net", "2001:db8::/64"), ("ip_net", "2001:db8:0:1::/64")}
+    values = expand(parse({"name": "n", "type": "cidr", "list": ["::ffff:198.51.100.0/126"]}), Limits()).values
+    assert values == {("ip", f"198.51.100.{i}") for i in range(4)}  # IPv4-mapped: the IPv4 addresses
 
 
 def test_hostname_lists_become_role_addresses():
