@@ -17,4 +17,5 @@ def init_warninglists(app: Any) -> None:  # a Flask app; the package stays impor
     """Read the settings once: expansion limits, default region, where documents are kept."""
     from .service import Settings
 
-    app.extensions[EXTENSION] = Settings.from_config(app.config, app.instance_path)
+    pepper = app.extensions["federation.identifiers"].pepper  # the documents' key derives from it
+    app.extensions[EXTENSION] = Settings.from_config(app.config, app.instance_path, pepper)

@@ -43,7 +43,7 @@ class Settings:
     store: DocumentStore
 
     @classmethod
-    def from_config(cls, config: Any, instance_path: str) -> Settings:
+    def from_config(cls, config: Any, instance_path: str, pepper: bytes) -> Settings:
         return cls(
             limits=misp.Limits(
                 max_addresses_per_network=int(config["WARNINGLIST_MAX_ADDRESSES_PER_NETWORK"]),
@@ -51,7 +51,7 @@ class Settings:
                 max_values=int(config["WARNINGLIST_MAX_VALUES"]),
             ),
             default_region=config["DEFAULT_REGION"],
-            store=DocumentStore(Path(config.get("WARNINGLISTS_DIR") or Path(instance_path) / "warninglists")),
+            store=DocumentStore(Path(config.get("WARNINGLISTS_DIR") or Path(instance_path) / "warninglists"), pepper),
         )
 
 

@@ -1,37 +1,48 @@
-"""The imported documents, kept on disk beside the salts so later salts can be covered.
+"""The imported documents, kept encrypted on disk so later salts can be covered.
 
 The database holds a list's values only as stored hashes, which cannot be
 re-hashed under a salt added later; the server needs the values once more for
 that. They stay out of the database (dumps, backups, replicas) and live in
-``WARNINGLISTS_DIR``, one ``<list id>.json`` each: public, non-personal data
-(test numbers, hotlines, address ranges) that the operator imported.
+``WARNINGLISTS_DIR``, one ``<list id>.json.enc`` each, encrypted with Fernet
+under a key derived from the server pepper: the values are meant to be public
+(test numbers, hotlines, address ranges), but an operator may list anything,
+and nothing the server keeps at rest holds a raw identifier.
 """
 
 from __future__ import annotations
 
+import base64
+import hmac
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
 
 from ..secret_files import write_secret
 
 
-@dataclass(frozen=True, slots=True)
 class DocumentStore:
-    folder: Path
+    def __init__(self, folder: Path, pepper: bytes) -> None:
+        self.folder = folder
+        key = hmac.digest(pepper, b"warninglist-documents", "sha256")
+        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+
+    def __repr__(self) -> str:  # never print the key
+        return f"DocumentStore({str(self.folder)!r})"
 
     def _path(self, list_id: int) -> Path:
-        return self.folder / f"{int(list_id)}.json"
+        return self.folder / f"{int(list_id)}.json.enc"
 
     def save(self, list_id: int, document: dict[str, Any]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_secret(self._path(list_id), json.dumps(document, ensure_ascii=False, sort_keys=True) + "\n")
+        text = json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
+        write_secret(self._path(list_id), self._fernet.encrypt(text).decode("ascii") + "\n")
 
     def load(self, list_id: int) -> dict[str, Any] | None:
+        """The document, or ``None`` if it is missing or unreadable (another pepper, a damaged file)."""
         try:
-            return json.loads(self._path(list_id).read_text("utf-8"))
-        except (OSError, ValueError):
+            return json.loads(self._fernet.decrypt(self._path(list_id).read_bytes().strip()))
+        except (OSError, ValueError, InvalidToken):
             return None
 
     def delete(self, list_id: int) -> None:

@@ -211,6 +211,14 @@ def test_cli_imports_lists_and_files_and_removes_them(app, db, cli, members, tmp
     assert "imported 'Shared office numbers' (v3, downweight x0.5): 1 values" in cli(
         "warninglists", "import", str(path)
     )
+    path.unlink()  # the operator's own file; the server keeps the document only encrypted
+    [kept] = [
+        p
+        for p in settings.store.folder.glob("*.json.enc")
+        if settings.store.load(int(p.name.split(".")[0]))
+        and settings.store.load(int(p.name.split(".")[0]))["name"] == "Shared office numbers"
+    ]
+    assert REAL_PHONE.encode() not in kept.read_bytes()
     out = cli("warninglists", "defaults")
     assert "Published test and placeholder phone numbers (CN)" in out and "not hashed" in out  # 2001:db8::/32
     assert "up to date" in cli("warninglists", "defaults")
