@@ -92,7 +92,7 @@ def import_list(
     session.add(warninglist)
     session.flush()
     _insert_hashes(session, warninglist.id, expansion.values, identifier_secrets, identifier_secrets.salts)
-    settings.store.save(warninglist.id, document)
+    settings.store.save(warninglist.sha256, document)
     marked = mark_listed(session, warninglist)
     for index, reason in expansion.skipped:  # the values are public list data, but say only where they are
         _log.warning("warninglist %r: value %d not hashed: %s", parsed.name, index, reason)
@@ -245,13 +245,13 @@ def by_name(session: Session, name: str) -> Warninglist:
 def remove(session: Session, warninglist: Warninglist, *, settings: Settings, actor: str, now: datetime) -> None:
     """Delete a list, its hashes and its marks: what it refused may be listed again, what it
     down-weighted counts in full."""
-    list_id, name = warninglist.id, warninglist.name
+    list_id, name, sha256 = warninglist.id, warninglist.name, warninglist.sha256
     _unmark(session, list_id)
     session.execute(delete(WarninglistHash).where(WarninglistHash.warninglist_id == list_id))
     session.delete(warninglist)
     record(session, "warninglist:removed", f"warninglist:{list_id}", actor=actor, now=now, payload={"name": name})
     session.flush()
-    settings.store.delete(list_id)
+    settings.store.delete(sha256)
 
 
 def set_enabled(session: Session, warninglist: Warninglist, enabled: bool, *, actor: str, now: datetime) -> Warninglist:
@@ -303,7 +303,7 @@ def cover_salts(
             )
         missing = {key_id: salt for key_id, salt in accepted.items() if key_id not in warninglist.key_ids}
         if missing:
-            document = settings.store.load(warninglist.id)
+            document = settings.store.load(warninglist.sha256)
             if document is None:
                 _log.warning("warninglist %r: document missing, not hashed under %s", warninglist.name, sorted(missing))
                 uncovered.append(warninglist.name)

@@ -212,12 +212,9 @@ def test_cli_imports_lists_and_files_and_removes_them(app, db, cli, members, tmp
         "warninglists", "import", str(path)
     )
     path.unlink()  # the operator's own file; the server keeps the document only encrypted
-    [kept] = [
-        p
-        for p in settings.store.folder.glob("*.json.enc")
-        if settings.store.load(int(p.name.split(".")[0]))
-        and settings.store.load(int(p.name.split(".")[0]))["name"] == "Shared office numbers"
-    ]
+    [shown] = client.get("/v1/warninglists", headers=members["ops"]).get_json()["warninglists"]
+    kept = settings.store.folder / f"{shown['sha256']}.json.enc"
+    assert settings.store.load(shown["sha256"])["list"] == [REAL_PHONE]
     assert REAL_PHONE.encode() not in kept.read_bytes()
     out = cli("warninglists", "defaults")
     assert "Published test and placeholder phone numbers (CN)" in out and "not hashed" in out  # 2001:db8::/32
