@@ -28,6 +28,7 @@ browser:
 # The server, with `federation tick` (deadlines, appeal matching, expiry, webhooks) every minute beside it.
 run: install
 	$(BIN)/federation db upgrade
+	$(BIN)/federation warninglists defaults
 	$(BIN)/federation demo
 	$(BIN)/federation tick --every 60 & tick=$$!; trap 'kill $$tick' EXIT INT TERM; \
 	  $(BIN)/federation serve --bind 127.0.0.1:8000

@@ -15,14 +15,10 @@ from flask import Flask, Response, json, request
 from sqlalchemy import bindparam, create_engine, text
 
 from federation.identifiers.secrets import load_identifier_secrets
+from federation.lookups.matching import COLUMNS, JOINS
 
-COLUMNS = (
-    "SELECT ei.stored_hash, e.id, e.ref, e.member_id, e.category, e.tier, e.state, e.open_disputes, e.amount, "
-    "e.currency, e.occurred_at, e.listed_at, e.expires_at, m.effective_trust, m.probation_until, e.confirmed_at "
-)
-JOINS = "JOIN entries e ON e.id = ei.entry_id JOIN members m ON m.id = e.member_id "
 #: The same two forms the server uses (federation/lookups/matching.py), so the query is the same.
-QUERY_SQLITE = text(f"{COLUMNS}FROM entry_identifiers ei {JOINS}WHERE ei.stored_hash IN :hashes").bindparams(
+QUERY_SQLITE = text(f"{COLUMNS}FROM entry_identifiers ei {JOINS} WHERE ei.stored_hash IN :hashes").bindparams(
     bindparam("hashes", expanding=True)
 )
 QUERY_POSTGRESQL = text(

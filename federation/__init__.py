@@ -43,6 +43,7 @@ def create_app(
     from .extensions import db, migrate
     from .identifiers.secrets import init_identifier_secrets
     from .notify import init_notify
+    from .warninglists import init_warninglists
     from .web import init_web
     from .webhooks.service import init_webhooks
 
@@ -55,6 +56,7 @@ def create_app(
     init_access_log(app)
     init_entries(app)
     init_lookups(app)
+    init_warninglists(app)
     init_disputes(app)
     init_notify(app)
     init_webhooks(app)

@@ -136,6 +136,14 @@ class Config:
     #: Let webhook URLs resolve to loopback, private, link-local or other non-public addresses.
     #: Never in production (it opens SSRF into the server's network); the tests' receivers need it.
     WEBHOOK_ALLOW_PRIVATE = False
+    #: Warninglists (docs/warninglists.md): a ``cidr`` network up to this many addresses is also hashed
+    #: address by address (``ip``), one up to this many /24s or /64s as each of them (``ip_net``); a
+    #: list may expand to at most ``WARNINGLIST_MAX_VALUES`` values. Imported documents are kept, encrypted,
+    #: in ``WARNINGLISTS_DIR`` (``None``: ``<instance>/warninglists``) to hash them under later salts.
+    WARNINGLIST_MAX_ADDRESSES_PER_NETWORK = 65_536
+    WARNINGLIST_MAX_NETS_PER_NETWORK = 65_536
+    WARNINGLIST_MAX_VALUES = 1_000_000
+    WARNINGLISTS_DIR: str | None = None
     #: Log SQL statements (never in production: statements carry hashes).
     SQL_ECHO = False
 

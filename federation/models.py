@@ -11,6 +11,7 @@ from .events.feed import Change, ChangeCounter
 from .events.models import Event
 from .lookups.models import LookupRecord, LookupUsage, RuleDocument
 from .members.models import Member, MemberKey, SpentAssertion
+from .warninglists.models import Warninglist, WarninglistHash
 from .webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "Member",
     "MemberKey",
     "SpentAssertion",
+    "Warninglist",
+    "WarninglistHash",
     "Webhook",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -5,7 +5,20 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import appeals, changes, disputes, entries, health, holds, lookups, members, oauth, reputation, salts
+from . import (
+    appeals,
+    changes,
+    disputes,
+    entries,
+    health,
+    holds,
+    lookups,
+    members,
+    oauth,
+    reputation,
+    salts,
+    warninglists,
+)
 from .auth import SECURITY_SCHEME
 
 #: What each scope (a member's role, ``members.models.ROLES``) lets a token do; operations name the
@@ -14,7 +27,7 @@ SCOPES = {
     "query": "Look identifiers up, dispute entries, read the change feed.",
     "submit": "List, retract and re-key your own entries; answer disputes of them.",
     "review": "Decide disputes, appeals and held listings.",
-    "admin": "Manage members, their keys and webhooks.",
+    "admin": "Manage members, their keys, webhooks and warninglists.",
 }
 
 
@@ -24,7 +37,20 @@ def register_blueprints(api: Api) -> None:
         SECURITY_SCHEME,
         {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "/v1/oauth/token", "scopes": SCOPES}}},
     )
-    for module in (health, oauth, members, salts, entries, holds, lookups, disputes, appeals, changes, reputation):
+    for module in (
+        health,
+        oauth,
+        members,
+        salts,
+        entries,
+        holds,
+        lookups,
+        disputes,
+        appeals,
+        changes,
+        reputation,
+        warninglists,
+    ):
         api.register_blueprint(module.blp)
 
 

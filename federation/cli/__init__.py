@@ -18,6 +18,7 @@ from .reputation import members_trust  # noqa: F401  (adds `members trust|probat
 from .rules import rules_group
 from .salts import salts_group
 from .server import demo, serve, signing_keys
+from .warninglists import warninglists_group
 
 
 def register_commands(app: Flask) -> None:
@@ -37,6 +38,7 @@ def register_commands(app: Flask) -> None:
         disputes_group,
         appeals_group,
         holds_group,
+        warninglists_group,
     ):
         app.cli.add_command(command)
 

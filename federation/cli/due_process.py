@@ -24,6 +24,7 @@ from ..reputation.formula import ReputationModel
 from ..webhooks.destinations import webhook_transport
 from ..webhooks.dispatch import deliver_due
 from .common import actor, run
+from .warninglists import cover_salts
 
 
 def tick_once() -> str:
@@ -55,6 +56,7 @@ def tick_once() -> str:
     audited = current_app.extensions["federation.lookups.audit"].recover()  # spools of dead workers
     erased = erase_unneeded(settings.upload_dir, appeals.evidence_in_use(db.session))
     outbox = postman().notifier.prune(utcnow())  # the local outbox holds addresses and codes
+    listed = cover_salts()  # a salts file edited by hand, or a rotation the CLI did not see
     db.session.commit()
     sent = deliver_due(
         db.session,
@@ -69,7 +71,7 @@ def tick_once() -> str:
         f"reinsertion guards ended {guards}; decisions sent {len(notices)}; decided appeals erased {forgotten}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
         f"audit lines recovered {audited}; evidence files erased {erased}; outbox messages deleted {outbox}; "
-        f"member trust changed {trust}"
+        f"member trust changed {trust}; {listed}"
     )
 
 

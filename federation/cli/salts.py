@@ -10,6 +10,7 @@ from ..database import utcnow
 from ..entries import salt_rotation
 from ..extensions import db
 from .common import actor, run
+from .warninglists import cover_salts
 
 
 def _secrets():
@@ -29,6 +30,7 @@ def add(key_id: str | None) -> None:
     table = run(lambda: salt_rotation.add_salt(db.session, _secrets(), key_id, actor=actor(), now=utcnow()))
     others = ", ".join(sorted(set(table.salts) - {table.current_key_id}))
     click.echo(f"current salt is now {table.current_key_id}; still accepted: {others}")
+    click.echo(cover_salts())
 
 
 @salts_group.command("status")
@@ -57,3 +59,4 @@ def retire(key_id: str, force: bool) -> None:
     if done.blind_guards:
         click.echo(f"FORCED: {done.blind_guards} reinsertion guards no longer catch re-listings", err=True)
     click.echo(f"retired {key_id}; removed {done.removed_hashes} hashes now covered by another salt")
+    click.echo(cover_salts())

@@ -122,12 +122,18 @@ class EntryIdentifier(Base):
     key_id: Mapped[str] = mapped_column(String(32))
     #: ``HMAC(pepper, key_id NUL type NUL member_hash)``: 32 bytes.
     stored_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    #: Warninglists (issue 13): the ``downweight`` list this identifier is on, or the ``refuse``
+    #: list imported after it was listed; lookups weigh its matches by that list's weight.
+    warninglist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("warninglists.id", ondelete="SET NULL"), nullable=True
+    )
 
     entry: Mapped[Entry] = relationship(back_populates="identifiers")
 
     __table_args__ = (
         Index("ix_entry_identifiers_for_lookup", "stored_hash", "entry_id"),
         Index("ix_entry_identifiers_for_entry", "entry_id"),
+        Index("ix_entry_identifiers_for_warninglist", "warninglist_id"),
     )
 
 

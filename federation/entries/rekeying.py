@@ -124,7 +124,11 @@ def _rekey_entry(
             if identifier.key_id in present:
                 continue
             row = EntryIdentifier(
-                position=proof.position, type=proof.type, key_id=identifier.key_id, stored_hash=stored
+                position=proof.position,
+                type=proof.type,
+                key_id=identifier.key_id,
+                stored_hash=stored,
+                warninglist_id=proof.warninglist_id,  # the same value: on the same warninglist
             )
             entry.identifiers.append(row)
             present.add(identifier.key_id)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..errors import Conflict, NotFound, ValidationFailed, field_error
 from ..events.service import record
 from ..identifiers.secrets import IdentifierSecrets
+from ..warninglists.screening import screen
 from . import guard, rules
 from .models import Entry, EntryIdentifier, Evidence
 
@@ -59,6 +60,9 @@ def submit(
     if existing is not None:
         return _replayed(existing, submission)
     entry = _new_entry(member_id, submission, digest, policy, identifier_secrets, now, idempotency_key)
+    # Warninglists (issue 13): refuse a never-list value (422), or mark it down-weighted.
+    slots = rules.identifier_slots(submission.identifiers)
+    screen(session, [(pointer, row) for (_, pointer, _), row in zip(slots, entry.identifiers, strict=True)])
     hold = guard.hold_if_needed(session, entry, submission, policy=policy, now=now)
     try:
         with session.begin_nested():

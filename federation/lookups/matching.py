@@ -30,19 +30,24 @@ from sqlalchemy.engine import Connection
 
 from ..database import driver_errors
 
-_COLUMNS = (
+#: Public so that the bench's bare baseline (``bench/baseline.py``) runs exactly this query.
+COLUMNS = (
     "SELECT ei.stored_hash, e.id, e.ref, e.member_id, e.category, e.tier, e.state, e.open_disputes, "
     "e.amount, e.currency, e.occurred_at, e.listed_at, e.expires_at, m.effective_trust, m.probation_until, "
-    "e.confirmed_at "
+    "e.confirmed_at, "
+    "w.name, w.weight "  # warninglists (issue 13): the enabled list marking the identifier, if any
 )
-_JOINS = "JOIN entries e ON e.id = ei.entry_id JOIN members m ON m.id = e.member_id"
+JOINS = (
+    "JOIN entries e ON e.id = ei.entry_id JOIN members m ON m.id = e.member_id "
+    "LEFT JOIN warninglists w ON w.id = ei.warninglist_id AND w.enabled"
+)
 
 #: PostgreSQL: a join against ``unnest`` of one array parameter. For a long IN list the planner
 #: prefers a parallel scan of every identifier (51 ms for 1,000 hashes over 400,000 rows); the
 #: join makes it probe the index once per hash (10 ms), and stays that way as the table grows.
 _POSTGRESQL = (
-    f"{_COLUMNS}FROM unnest(CAST(%(hashes)s AS bytea[])) AS q(h) JOIN entry_identifiers ei ON ei.stored_hash = q.h "
-    f"{_JOINS}"
+    f"{COLUMNS}FROM unnest(CAST(%(hashes)s AS bytea[])) AS q(h) JOIN entry_identifiers ei ON ei.stored_hash = q.h "
+    f"{JOINS}"
 )
 
 SHOWN_STATES = frozenset({"active", "suspended"})
@@ -67,12 +72,15 @@ class MatchRow(NamedTuple):
     #: Listed by a member on probation and not confirmed by a reviewer (``reputation``): until
     #: another member corroborates it in the same lookup, it recommends ``review`` at most.
     provisional: bool
+    #: The warninglist that marks the matched identifier and what its matches weigh; ``None``: none.
+    warninglist: str | None = None
+    warninglist_weight: float | None = None
 
 
 @lru_cache(maxsize=1024)
 def _sqlite(count: int) -> str:
     """SQLite: an IN list probed through the identifier index, one placeholder per hash."""
-    return f"{_COLUMNS}FROM entry_identifiers ei {_JOINS} WHERE ei.stored_hash IN ({', '.join('?' * count)})"
+    return f"{COLUMNS}FROM entry_identifiers ei {JOINS} WHERE ei.stored_hash IN ({', '.join('?' * count)})"
 
 
 def _utc(value: datetime | str) -> datetime:
@@ -101,6 +109,17 @@ def fetch_matches(connection: Connection, stored_hashes: list[bytes], now: datet
         amount = row[8] if row[8] is None or isinstance(row[8], Decimal) else Decimal(str(row[8]))
         provisional = row[14] is not None and row[15] is None and now < _utc(row[14])  # reputation: probation
         matches.append(
-            MatchRow(*row[:8], amount, row[9], _utc(row[10]), _utc(row[11]), expires_at, float(row[13]), provisional)
+            MatchRow(
+                *row[:8],
+                amount,
+                row[9],
+                _utc(row[10]),
+                _utc(row[11]),
+                expires_at,
+                float(row[13]),
+                provisional,
+                row[16],
+                row[17],
+            )
         )
     return matches

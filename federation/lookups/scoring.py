@@ -3,8 +3,9 @@
 For a set of query identifiers Q (one identifier, or all of a subject's):
 
 * identity(e) = 1 - prod over identifiers i in Q matching entry e of
-  (1 - weight(type_i) * decay(age_e, half_life(type_i)))
-  -- how sure we are that entry e is about this person;
+  (1 - weight(type_i) * listed(i, e) * decay(age_e, half_life(type_i)))
+  -- how sure we are that entry e is about this person; listed(i, e) is the weight of the
+  warninglist marking e's identifier of that type (``docs/warninglists.md``), else 1;
 * strength(e) = identity(e) * trust(member_e) * (dispute_discount if disputed),
   and 0 for entries that do not count (suspended);
 * a member's reports combine with diminishing returns: its k-th strongest
@@ -62,6 +63,8 @@ class Candidate:
     counts: bool  # False for suspended entries: shown, never scored
     disputed: bool
     matched_types: tuple[str, ...]
+    #: Matched types whose identifier of the entry is on a warninglist: type -> that list's weight.
+    warninglisted: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +81,9 @@ class Scored:
 def identity(model: ScoringModel, candidate: Candidate, now: datetime) -> float:
     age_days = (now - candidate.occurred_at).total_seconds() / 86400
     miss = 1.0
+    listed = candidate.warninglisted
     for type_ in candidate.matched_types:
-        miss *= 1.0 - model.type_weights[type_] * model.decay(type_, age_days)
+        miss *= 1.0 - model.type_weights[type_] * listed.get(type_, 1.0) * model.decay(type_, age_days)
     return 1.0 - miss
 
 

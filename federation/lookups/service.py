@@ -161,7 +161,8 @@ def _seconds_to_midnight(now: datetime) -> int:
     return 86400 - (now.hour * 3600 + now.minute * 60 + now.second)
 
 
-def _candidates(rows_with_types: dict[int, tuple[Any, set[str]]]) -> list[Candidate]:
+def _candidates(rows_with_types: dict[int, tuple[Any, dict[str, float | None]]]) -> list[Candidate]:
+    """``rows_with_types``: entry id -> (a matched row, {matched type: its warninglist weight or None})."""
     return [
         Candidate(
             entry_id=row.id,
@@ -171,6 +172,7 @@ def _candidates(rows_with_types: dict[int, tuple[Any, set[str]]]) -> list[Candid
             counts=row.state == "active",
             disputed=row.open_disputes > 0,
             matched_types=tuple(sorted(types)),
+            warninglisted={t: weight for t, weight in types.items() if weight is not None},
         )
         for row, types in rows_with_types.values()
     ]
@@ -215,7 +217,8 @@ def _recommendation(rec: Recommendation) -> dict[str, Any]:
 
 def _identifier_result(index: int, item: QueryItem, rows: list[Any], context: LookupContext, now: datetime) -> dict:
     result: dict[str, Any] = {"index": index, "type": item.type, "subject": item.subject}
-    scored = score(context.model, _candidates({row.id: (row, {item.type}) for row in rows}), now)
+    candidates = _candidates({row.id: (row, {item.type: row.warninglist_weight}) for row in rows})
+    scored = score(context.model, candidates, now)
     recommendation, provisional = _recommend(rows, scored, context, now)
     reported = [row.listed_at for row in rows]
     return {
@@ -243,7 +246,9 @@ def _identifier_result(index: int, item: QueryItem, rows: list[Any], context: Lo
     }
 
 
-def _factors(model: ScoringModel, types: tuple[str, ...], rows: list[Any], scored: Scored) -> dict[str, Any]:
+def _factors(
+    model: ScoringModel, types: tuple[str, ...], rows: list[Any], scored: Scored, listed: list[Any] | None = None
+) -> dict[str, Any]:
     return {
         "type_weights": {t: model.type_weights[t] for t in types},
         "half_life_days": {t: model.half_life_days[t] for t in types},
@@ -253,6 +258,22 @@ def _factors(model: ScoringModel, types: tuple[str, ...], rows: list[Any], score
         "disputed_entries": sum(1 for row in rows if row.state == "active" and row.open_disputes),
         "suspended_entries": sum(1 for row in rows if row.state == "suspended"),
         "member_contributions": list(scored.member_contributions),
+        **_warninglists(rows if listed is None else listed),
+    }
+
+
+def _warninglists(rows: list[Any]) -> dict[str, Any]:
+    """Why matches weigh less: the warninglists marking them (docs/warninglists.md); absent when none."""
+    listed: dict[tuple[str, float], set[int]] = defaultdict(set)
+    for row in rows:
+        if row.warninglist is not None:
+            listed[(row.warninglist, row.warninglist_weight)].add(row.id)
+    if not listed:
+        return {}
+    return {
+        "warninglists": [
+            {"name": name, "weight": weight, "entries": len(ids)} for (name, weight), ids in sorted(listed.items())
+        ]
     }
 
 
@@ -265,10 +286,15 @@ def _subject_results(
             grouped[item.subject].append((item, rows))
     results = []
     for subject, members in grouped.items():
-        by_entry: dict[int, tuple[Any, set[str]]] = {}
+        by_entry: dict[int, tuple[Any, dict[str, float | None]]] = {}
+        listed_rows = []
         for item, item_rows in members:
             for row in item_rows:
-                by_entry.setdefault(row.id, (row, set()))[1].add(item.type)
+                types = by_entry.setdefault(row.id, (row, {}))[1]
+                weight = row.warninglist_weight
+                types[item.type] = _heavier(types[item.type], weight) if item.type in types else weight
+                if row.warninglist is not None:
+                    listed_rows.append(row)
         rows = [row for row, _ in by_entry.values()]
         scored = score(context.model, _candidates(by_entry), now)
         recommendation, _ = _recommend(rows, scored, context, now)
@@ -280,11 +306,16 @@ def _subject_results(
                 "confidence": scored.confidence,
                 "matched_entries": len(rows),
                 "reporting_members": len({row.member_id for row in rows}),
-                "factors": _factors(context.model, types, rows, scored),
+                "factors": _factors(context.model, types, rows, scored, listed_rows),
                 "recommended_action": _recommendation(recommendation),
             }
         )
     return results
+
+
+def _heavier(weight: float | None, other: float | None) -> float | None:
+    """Two identifiers of one type matched an entry: the one off any warninglist (``None``) counts."""
+    return None if weight is None or other is None else max(weight, other)
 
 
 def usage_stats(session: Session, member_id: str, since: datetime) -> dict[str, Any]:
