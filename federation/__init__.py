@@ -42,6 +42,7 @@ def create_app(
     from .database import init_engine
     from .extensions import db, migrate
     from .identifiers.secrets import init_identifier_secrets
+    from .lookups.sweep_service import init_sweep_detector
     from .notify import init_notify
     from .web import init_web
     from .webhooks.service import init_webhooks
@@ -55,6 +56,7 @@ def create_app(
     init_access_log(app)
     init_entries(app)
     init_lookups(app)
+    init_sweep_detector(app)
     init_disputes(app)
     init_notify(app)
     init_webhooks(app)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..errors import Conflict, NotFound, ValidationFailed, field_error
 from ..events.service import record
 from ..identifiers.secrets import IdentifierSecrets
-from . import guard, rules
+from . import guard, rules, surge
 from .models import Entry, EntryIdentifier, Evidence
 
 ENDED_STATES = ("retracted", "delisted", "expired", "rejected")
@@ -60,6 +60,8 @@ def submit(
         return _replayed(existing, submission)
     entry = _new_entry(member_id, submission, digest, policy, identifier_secrets, now, idempotency_key)
     hold = guard.hold_if_needed(session, entry, submission, policy=policy, now=now)
+    if surge.admit(session, entry, rules=policy.surge, hold=hold, now=now):  # beyond its own baseline
+        hold = guard.hold_for_review(entry, submission, "volume", now)
     try:
         with session.begin_nested():
             session.add_all([entry] if hold is None else [entry, hold])
