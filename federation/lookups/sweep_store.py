@@ -104,10 +104,14 @@ class RedisSweepStore:
 class MemorySweepStore:
     """The same, in this process (one lock; entries expire lazily)."""
 
+    #: Expired entries are swept out every this many counts, so old buckets do not pile up.
+    PRUNE_EVERY = 10_000
+
     def __init__(self, clock: Any = time.time) -> None:
         self._values: dict[str, tuple[float, Any]] = {}
         self._lock = threading.Lock()
         self._clock = clock
+        self._adds = 0
 
     def _get(self, key: str, default: Any = None) -> Any:
         found = self._values.get(key)
@@ -118,6 +122,10 @@ class MemorySweepStore:
     def add(self, member_id: str, identifiers: int, hits: int, now: float) -> Counts:
         keys = _keys("", member_id, now)
         with self._lock:
+            self._adds += 1
+            if self._adds % self.PRUNE_EVERY == 0:
+                clock = self._clock()
+                self._values = {key: found for key, found in self._values.items() if found[0] > clock}
             for bucket, ttl in (("hour", _HOUR_TTL), ("day", _DAY_TTL)):
                 n, h = self._get(keys[bucket], (0, 0))
                 self._values[keys[bucket]] = (self._clock() + ttl, (n + identifiers, h + hits))

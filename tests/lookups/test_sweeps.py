@@ -172,3 +172,14 @@ def test_a_failed_alert_leaves_no_throttle_behind():
     with pytest.raises(RuntimeError):
         detector.observe("m1", 1, 0, now)
     assert detector.store.throttled_for("m1") == 0
+
+
+def test_memory_prunes_old_buckets(monkeypatch):
+    clock = Clock(1_000_000.0)
+    store = MemorySweepStore(clock)
+    monkeypatch.setattr(MemorySweepStore, "PRUNE_EVERY", 3)
+    store.add("m1", 1, 0, clock.at)
+    store.add("m2", 1, 0, clock.at)
+    clock.at += 3 * 86400
+    store.add("m3", 1, 0, clock.at)
+    assert sorted({key.split(":")[0] for key in store._values}) == ["m3"]
