@@ -42,6 +42,7 @@ def create_app(
     from .database import init_engine
     from .extensions import db, migrate
     from .identifiers.secrets import init_identifier_secrets
+    from .lookups.sweep_service import init_sweep_detector
     from .notify import init_notify
     from .warninglists import init_warninglists
     from .web import init_web
@@ -57,6 +58,7 @@ def create_app(
     init_entries(app)
     init_lookups(app)
     init_warninglists(app)
+    init_sweep_detector(app)
     init_disputes(app)
     init_notify(app)
     init_webhooks(app)

@@ -144,6 +144,25 @@ class Config:
     WARNINGLIST_MAX_NETS_PER_NETWORK = 65_536
     WARNINGLIST_MAX_VALUES = 1_000_000
     WARNINGLISTS_DIR: str | None = None
+    # -- Issue 13: the sweep detector and listing-surge caps (docs/security.md, "Sweeps and surges") --
+    #: Miss-ratio rule: from this many identifiers in the last hour (or day), a hit ratio below this is a sweep.
+    SWEEP_MIN_IDENTIFIERS = 2000
+    SWEEP_MIN_HIT_RATIO = 0.01
+    #: Volume rule: more identifiers in the last hour than max(floor, factor x the member's usual hourly
+    #: volume), at a hit ratio below ``SWEEP_VOLUME_HIT_RATIO``, is a sweep.
+    SWEEP_VOLUME_FLOOR = 5000
+    SWEEP_VOLUME_FACTOR = 10.0
+    SWEEP_VOLUME_HIT_RATIO = 0.02
+    #: Seconds a detected sweep pauses the member's lookups, unless an admin resolves the alert first.
+    SWEEP_THROTTLE_SECONDS = 86400
+    #: Prefix of the detector's Redis keys (tests use their own).
+    SWEEP_KEY_PREFIX = "federation:sweep:"
+    #: Listings a member may make in 24 h before the excess is held for a reviewer:
+    #: max(floor, factor x its median daily listings over the previous ``..._HISTORY_DAYS`` days).
+    LISTING_SURGE_FLOOR = 200
+    LISTING_SURGE_FACTOR = 5.0
+    LISTING_SURGE_HISTORY_DAYS = 30
+    # -- end of issue 13's detector settings --
     #: Log SQL statements (never in production: statements carry hashes).
     SQL_ECHO = False
 

@@ -4,6 +4,7 @@ Alembic's autogenerate and the model/migration drift test need the whole
 schema on the metadata, whatever the app happened to import so far.
 """
 
+from .alerts.models import Alert
 from .database import Base
 from .disputes.models import Appeal, AppealCodeRequest, AppealIdentifier, Dispute
 from .entries.models import Entry, EntryHold, EntryIdentifier, Evidence, ReinsertionGuard, ReinsertionGuardHash
@@ -15,6 +16,7 @@ from .warninglists.models import Warninglist, WarninglistHash
 from .webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
+    "Alert",
     "Appeal",
     "AppealCodeRequest",
     "AppealIdentifier",

@@ -144,6 +144,7 @@ def db(app: Flask) -> Iterator[SQLAlchemy]:
     with app.app_context():
         yield _db
         app.extensions["federation.lookups.audit"].flush()  # no audit line may land in the next test
+        app.extensions["federation.lookups.sweeps"].reset()  # nor a sweep detector's count (issue 13)
         _db.session.remove()
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):

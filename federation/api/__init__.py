@@ -6,6 +6,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from . import (
+    alerts,
     appeals,
     changes,
     disputes,
@@ -27,7 +28,7 @@ SCOPES = {
     "query": "Look identifiers up, dispute entries, read the change feed.",
     "submit": "List, retract and re-key your own entries; answer disputes of them.",
     "review": "Decide disputes, appeals and held listings.",
-    "admin": "Manage members, their keys, webhooks and warninglists.",
+    "admin": "Manage members, their keys, webhooks and warninglists; work alerts.",
 }
 
 
@@ -38,6 +39,7 @@ def register_blueprints(api: Api) -> None:
         {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "/v1/oauth/token", "scopes": SCOPES}}},
     )
     for module in (
+        alerts,
         health,
         oauth,
         members,

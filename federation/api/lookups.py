@@ -16,6 +16,7 @@ from ..lookups.actions import Ladder
 from ..lookups.audit import AuditSpool
 from ..lookups.requests import parse_lookup
 from ..lookups.scoring import ScoringModel
+from ..lookups.sweep_service import sweep_detector
 from .auth import current_principal, public, requires
 from .parsing import Blueprint, read_json_body
 from .schemas.lookups import LookupRequestSchema, LookupResultSchema, RulesSchema, StatsQuerySchema
@@ -52,6 +53,8 @@ def init_lookups(app: Flask) -> None:
 def lookup():
     """Match up to 1,000 identifiers; confidence, factors and the recommended action per identifier and subject."""
     principal = current_principal()
+    sweeps = sweep_detector()  # issue 13: a member throttled for sweeping is refused before matching
+    sweeps.check(principal.member_id, utcnow())
     query = parse_lookup(read_json_body(request))
     context = current_app.extensions["federation.lookups"]
     quota = lookups.effective_quota(context, principal.daily_lookup_quota)
@@ -63,6 +66,8 @@ def lookup():
             connection, principal.member_id, query, context=context, now=utcnow(), daily_quota=quota
         )
         connection.commit()
+    # Issue 13: count the lookup for the sweep detector; on a sweep, 429 and the answer is withheld.
+    sweeps.observe(principal.member_id, len(query.items), result["hits"], result["looked_up_at"])
     return Response(orjson.dumps(result), mimetype="application/json")  # built as dicts: no schema dump
 
 

@@ -11,6 +11,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from .alerts import alerts_group
 from .due_process import appeals_group, disputes_group, holds_group, tick
 from .entries import export_command, import_command, purge_command
 from .members import keys_group, members_group
@@ -39,6 +40,7 @@ def register_commands(app: Flask) -> None:
         appeals_group,
         holds_group,
         warninglists_group,
+        alerts_group,
     ):
         app.cli.add_command(command)
 

@@ -17,6 +17,7 @@ from ..disputes.evidence_files import erase_unneeded
 from ..entries import expiry, guard, holds
 from ..errors import Forbidden
 from ..extensions import db
+from ..lookups.sweep_service import refresh_baselines
 from ..members.service import get_member
 from ..notify import postman
 from ..reputation import standing
@@ -54,6 +55,8 @@ def tick_once() -> str:
         lambda: retention.erase_decided_appeals(db.session, days=settings.appeal_retention_days, now=utcnow())
     )
     audited = current_app.extensions["federation.lookups.audit"].recover()  # spools of dead workers
+    detector = current_app.extensions["federation.lookups.sweeps"]  # issue 13: members' usual lookup volume
+    baselines = run(lambda: refresh_baselines(db.session, detector, utcnow()))
     erased = erase_unneeded(settings.upload_dir, appeals.evidence_in_use(db.session))
     outbox = postman().notifier.prune(utcnow())  # the local outbox holds addresses and codes
     listed = cover_salts()  # a salts file edited by hand, or a rotation the CLI did not see
@@ -71,7 +74,7 @@ def tick_once() -> str:
         f"reinsertion guards ended {guards}; decisions sent {len(notices)}; decided appeals erased {forgotten}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
         f"audit lines recovered {audited}; evidence files erased {erased}; outbox messages deleted {outbox}; "
-        f"member trust changed {trust}; {listed}"
+        f"member trust changed {trust}; lookup baselines {baselines}; {listed}"
     )
 
 

@@ -109,6 +109,11 @@ def hold_if_needed(
     return None
 
 
+def hold_for_review(entry: Entry, submission: rules.Submission, cause: str, now: datetime) -> EntryHold:
+    """A hold with nothing to check but a reviewer's look (``sample``, ``volume``)."""
+    return _hold(entry, submission, cause, [], sorted(e.sha256 for e in entry.evidence), now)
+
+
 def _hold(
     entry: Entry,
     submission: rules.Submission,

@@ -106,6 +106,7 @@ class Entry(Base):
         ),
         CheckConstraint("ai_score >= 0 AND ai_score <= 1", name="ai_score_0_1"),
         Index("ix_entries_for_member_listing", "member_id", "id"),
+        Index("ix_entries_for_listing_volume", "member_id", "created_at"),  # issue 13: surge.py's count
         Index("ix_entries_for_expiry", "state", "expires_at"),
     )
 
@@ -220,7 +221,7 @@ class EntryHold(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), unique=True)
-    #: Internal cause; today only ``reinsertion``.
+    #: Internal cause: ``reinsertion``, ``sample`` or ``volume`` (a listing beyond the member's cap, ``surge.py``).
     cause: Mapped[str] = mapped_column(String(32))
     #: ``pending``, ``approved`` or ``rejected``.
     state: Mapped[str] = mapped_column(String(16))

@@ -140,6 +140,24 @@ def identifier_slots(identifiers: tuple[HashedId, ...]) -> list[tuple[int, str, 
 
 
 @dataclass(frozen=True, slots=True)
+class SurgeRules:
+    """Issue 13's poisoning cap (``surge.py``): listings allowed in 24 h are
+    ``max(floor, factor x median daily listings over the previous history_days days)``."""
+
+    floor: int = 200
+    factor: float = 5.0
+    history_days: int = 30
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> SurgeRules:
+        return cls(
+            floor=int(config["LISTING_SURGE_FLOOR"]),
+            factor=float(config["LISTING_SURGE_FACTOR"]),
+            history_days=int(config["LISTING_SURGE_HISTORY_DAYS"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """The configured parts of the rules."""
 
@@ -152,6 +170,8 @@ class Policy:
     reinsertion_guard_days: int = 180
     #: The share of new listings held for a reviewer's quality check (``guard.hold_if_needed``).
     hold_sample_rate: float = 0.0
+    #: Listings beyond a member's own baseline are held for a reviewer (``surge.py``).
+    surge: SurgeRules = SurgeRules()
 
     @classmethod
     def from_config(cls, config: dict[str, Any], known_key_ids: Collection[str]) -> Policy:
@@ -161,6 +181,7 @@ class Policy:
             known_key_ids=known_key_ids,
             reinsertion_guard_days=int(config["REINSERTION_GUARD_DAYS"]),
             hold_sample_rate=min(1.0, max(0.0, float(config["HOLD_SAMPLE_RATE"]))),
+            surge=SurgeRules.from_config(config),
         )
 
 

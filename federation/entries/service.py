@@ -20,7 +20,7 @@ from ..errors import Conflict, NotFound, ValidationFailed, field_error
 from ..events.service import record
 from ..identifiers.secrets import IdentifierSecrets
 from ..warninglists.screening import screen
-from . import guard, rules
+from . import guard, rules, surge
 from .models import Entry, EntryIdentifier, Evidence
 
 ENDED_STATES = ("retracted", "delisted", "expired", "rejected")
@@ -64,6 +64,8 @@ def submit(
     slots = rules.identifier_slots(submission.identifiers)
     screen(session, [(pointer, row) for (_, pointer, _), row in zip(slots, entry.identifiers, strict=True)])
     hold = guard.hold_if_needed(session, entry, submission, policy=policy, now=now)
+    if surge.admit(session, entry, rules=policy.surge, hold=hold, now=now):  # beyond its own baseline
+        hold = guard.hold_for_review(entry, submission, "volume", now)
     try:
         with session.begin_nested():
             session.add_all([entry] if hold is None else [entry, hold])

@@ -51,6 +51,8 @@ FEED_TYPES = {
     "entry:expired": "expired",
     "dispute:opened": "dispute_opened",
     "dispute:deadline_near": "dispute_deadline_near",
+    # Issue 13: an admin alert, addressed to each admin member (``alerts/service.py``); ``entry`` is empty.
+    "alert:notified": "alert_raised",
 }
 FEED_TAGS = frozenset(FEED_TYPES)
 #: Payload keys a member may see; everything else in the event stays internal. ``listed``
@@ -98,6 +100,8 @@ def _row(position: int, recorded: Event, recipient: str | None) -> dict[str, Any
     data = {key: payload[key] for key in _SHOWN if key in payload}
     if recorded.tag.startswith("dispute:"):  # payload: the dispute's ref and its entry's
         entry, data = payload["entry"], {"dispute": payload["ref"], **data}
+    elif recorded.tag.startswith("alert:"):  # the alert's ref and kind; who it is about stays at /v1/alerts
+        entry, data = "", {"alert": payload["ref"], "kind": payload["kind"]}
     else:
         entry = payload["ref"]
     return {

@@ -17,7 +17,8 @@ class ChangeSchema(ma.Schema):
     type = ma.fields.String(
         metadata={
             "description": "public: listed, retracted, suspended, reinstated, delisted, expired; "
-            "addressed to the entry's submitter: dispute_opened, dispute_deadline_near"
+            "addressed to the entry's submitter: dispute_opened, dispute_deadline_near; "
+            "addressed to each admin member: alert_raised (data: alert, kind; entry empty)"
         }
     )
     entry = ma.fields.String(metadata={"description": "the entry's opaque reference"})

@@ -1,0 +1,1 @@
+"""Admin alerts: a sweep, a listing surge, ... raised by the detectors, worked by admins."""

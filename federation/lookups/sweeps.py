@@ -1,0 +1,143 @@
+"""The sweep detector's rules: when a member's lookups look like someone testing hashes against the list.
+
+A keyed hash of a phone number is still the phone number to whoever can test hashes: a member
+that sends random phone hashes recovers every listed number in the range it sweeps. A sweep has
+a signature real traffic lacks. Random identifiers are almost never listed: a sweep's hit ratio is
+close to 0 (the list covers a tiny share of the number space), while complaint intake looks up
+people who complained (the bench's single lookups: 50 % hits) and order screening of a platform's
+own customers finds a few percent (the bench's 1,000-identifier batches: 5 %). So:
+
+(a) **miss ratio**: once a member has looked up at least ``min_identifiers`` identifiers in a
+    window (the last hour, or the last day), a hit ratio below ``min_hit_ratio`` is a sweep.
+    With the defaults (2,000 and 1 %) a random sweep is stopped at its 2,000th identifier, sent
+    one at a time or as 1,000-identifier batches; the bench's traffic is 5 to 50 times above
+    the ratio.
+(b) **volume against its own history**: more identifiers in the last hour than
+    ``max(volume_floor, volume_factor x baseline)``, where ``baseline`` is the member's usual
+    hourly volume (busiest day of its last 30 days / 24, ``federation tick``), at a hit ratio below
+    ``volume_hit_ratio`` (2 %), is a sweep: a denser sweep (of a leaked range, say) that clears
+    rule (a) but not a real member's ratio.
+
+Windows slide: each is estimated from two fixed buckets (this one and the last, the last
+weighted by how much of it is still inside the window), as sliding-window rate limiters do; a
+sweep cannot hide by straddling a bucket boundary. Plain functions: no Flask, no storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+HOUR, DAY = 3600, 86400
+
+
+@dataclass(frozen=True, slots=True)
+class SweepRules:
+    min_identifiers: int = 2000
+    min_hit_ratio: float = 0.01
+    volume_floor: int = 5000
+    volume_factor: float = 10.0
+    volume_hit_ratio: float = 0.02
+    #: How long a detected sweep throttles the member, unless an admin resolves the alert first.
+    throttle_seconds: int = 86400
+
+    @classmethod
+    def from_config(cls, config: Any) -> SweepRules:
+        return cls(
+            min_identifiers=int(config["SWEEP_MIN_IDENTIFIERS"]),
+            min_hit_ratio=float(config["SWEEP_MIN_HIT_RATIO"]),
+            volume_floor=int(config["SWEEP_VOLUME_FLOOR"]),
+            volume_factor=float(config["SWEEP_VOLUME_FACTOR"]),
+            volume_hit_ratio=float(config["SWEEP_VOLUME_HIT_RATIO"]),
+            throttle_seconds=int(config["SWEEP_THROTTLE_SECONDS"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Identifiers looked up and how many of them matched, over one sliding window."""
+
+    identifiers: float
+    hits: float
+
+    @property
+    def hit_ratio(self) -> float:
+        return self.hits / self.identifiers if self.identifiers else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Buckets:
+    """Raw counts of one window's current and previous bucket, as the store keeps them."""
+
+    current: tuple[int, int]
+    previous: tuple[int, int]
+
+
+def sliding(buckets: Buckets, elapsed: float, size: int) -> Window:
+    """The window ending now: this bucket, plus the part of the last one still inside it.
+
+    ``elapsed``: seconds since this bucket began (0 <= elapsed < size).
+    """
+    still_inside = 1.0 - min(max(elapsed / size, 0.0), 1.0)
+    (n, h), (pn, ph) = buckets.current, buckets.previous
+    return Window(identifiers=n + pn * still_inside, hits=h + ph * still_inside)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Why a member's traffic is a sweep: the rule, the window, its figures and the thresholds."""
+
+    rule: str  # miss_ratio | volume
+    window: str  # hour | day
+    identifiers: int
+    hits: int
+    threshold: dict[str, float]
+
+    def details(self) -> dict[str, Any]:
+        """What an alert shows admins: counts and thresholds, never a hash."""
+        return {
+            "rule": self.rule,
+            "window": self.window,
+            "identifiers": self.identifiers,
+            "hits": self.hits,
+            "hit_ratio": round(self.hits / self.identifiers, 6) if self.identifiers else None,
+            **self.threshold,
+        }
+
+
+def judge(rules: SweepRules, hour: Window, day: Window, baseline_hourly: float | None) -> Finding | None:
+    """The first rule the member's recent traffic breaks, or ``None``."""
+    for name, window in (("hour", hour), ("day", day)):
+        if window.identifiers >= rules.min_identifiers and window.hit_ratio < rules.min_hit_ratio:
+            return Finding(
+                "miss_ratio",
+                name,
+                int(window.identifiers),
+                int(window.hits),
+                {"min_identifiers": rules.min_identifiers, "min_hit_ratio": rules.min_hit_ratio},
+            )
+    ceiling = volume_ceiling(rules, baseline_hourly)
+    if hour.identifiers > ceiling and hour.hit_ratio < rules.volume_hit_ratio:
+        return Finding(
+            "volume",
+            "hour",
+            int(hour.identifiers),
+            int(hour.hits),
+            {
+                "hourly_ceiling": ceiling,
+                "baseline_hourly": round(baseline_hourly or 0.0, 1),
+                "volume_hit_ratio": rules.volume_hit_ratio,
+            },
+        )
+    return None
+
+
+def volume_ceiling(rules: SweepRules, baseline_hourly: float | None) -> float:
+    """Identifiers per hour a member may send at a low hit ratio: ``max(floor, factor x baseline)``."""
+    return max(float(rules.volume_floor), rules.volume_factor * (baseline_hourly or 0.0))
+
+
+def baseline_from_daily(daily_identifiers: list[int], declared_daily: int | None = None) -> float:
+    """A member's usual hourly volume: its busiest day (or its declared daily volume, if larger) / 24."""
+    busiest = max([*daily_identifiers, declared_daily or 0], default=0)
+    return busiest / 24
