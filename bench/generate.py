@@ -165,14 +165,19 @@ def write_bodies(instance: Path, entries: int, salt: bytes, key_id: str) -> dict
     for n in range(500):
         i = someone(n % 2 == 0)
         singles.append(
-            {"purpose": "complaint_intake", "identifiers": [identifier(i, t, "complainant") for t in range(4)]}
+            {
+                "purpose": "complaint_intake",
+                "reference": f"CMP-{n}",
+                "identifiers": [identifier(i, t, "complainant") for t in range(4)],
+            }
         )
     batches = [
         {
             "purpose": "order_screening",
+            "reference": f"ORD-BATCH-{n}",
             "identifiers": [identifier(someone(rng.random() < 0.05), rng.randrange(3)) for _ in range(1000)],
         }
-        for _ in range(20)
+        for n in range(20)
     ]
     for name, bodies in (("single", singles), ("batch", batches)):
         (instance / f"bodies-{name}.jsonl").write_text("\n".join(json.dumps(b) for b in bodies) + "\n")

@@ -144,6 +144,10 @@ def db(app: Flask) -> Iterator[SQLAlchemy]:
     with app.app_context():
         yield _db
         app.extensions["federation.lookups.audit"].flush()  # no audit line may land in the next test
+        # Rate limits and lookup budgets live outside the database, keyed by member ids and addresses
+        # that the next test reuses: forget them too.
+        app.extensions["federation.ratelimits"].reset()
+        app.extensions["federation.lookups"].budget.counter.reset()
         _db.session.remove()
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):

@@ -14,6 +14,7 @@ from ..lookups import joint_rules
 from ..lookups import service as lookups
 from ..lookups.actions import Ladder
 from ..lookups.audit import AuditSpool
+from ..lookups.budget import budget_for, redis_for
 from ..lookups.requests import parse_lookup
 from ..lookups.scoring import ScoringModel
 from .auth import current_principal, public, requires
@@ -39,7 +40,7 @@ def init_lookups(app: Flask) -> None:
         model=ScoringModel.from_config(app.config),
         ladder=Ladder.from_config(app.config),
         identifier_secrets=app.extensions["federation.identifiers"],
-        default_daily_quota=app.config.get("LOOKUP_DAILY_QUOTA"),
+        budget=budget_for(app.config, redis_for(app.config)),
         write_audit=spool.write,
     )
 
@@ -54,15 +55,16 @@ def lookup():
     principal = current_principal()
     query = parse_lookup(read_json_body(request))
     context = current_app.extensions["federation.lookups"]
-    quota = lookups.effective_quota(context, principal.daily_lookup_quota)
-    # Core, not the ORM session: nothing here is an object. Without a quota to charge, the lookup
-    # only reads (its audit row goes to the audit writer), on the read engine (``init_lookups``).
-    engine = db.engine if quota is not None else current_app.extensions["federation.lookups.read_engine"]
-    with engine.connect() as connection:
+    allowance = context.budget.policy.allowance(principal.declared_daily_lookups, principal.daily_lookup_quota)
+    # Core, not the ORM session: nothing here is an object. The lookup only reads (the budget is
+    # charged in the limits storage, the audit row goes to the audit writer), on the read engine.
+    with current_app.extensions["federation.lookups.read_engine"].connect() as connection:
         result = lookups.lookup(
-            connection, principal.member_id, query, context=context, now=utcnow(), daily_quota=quota
+            connection, principal.member_id, query, context=context, now=utcnow(), allowance=allowance
         )
         connection.commit()
+    # After matching: ``len(query.items)`` identifiers looked up, ``result["hits"]`` of them matched
+    # (the place for per-member observers such as a sweep detector).
     return Response(orjson.dumps(result), mimetype="application/json")  # built as dicts: no schema dump
 
 

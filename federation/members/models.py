@@ -27,8 +27,11 @@ class Member(Base):
     roles: Mapped[str] = mapped_column(String(64))
     trust_weight: Mapped[float] = mapped_column(Float, default=1.0)
     contact: Mapped[str] = mapped_column(String(320), default="")
-    #: Identifiers this member may look up per UTC day; NULL: the configured default (or none).
+    #: Identifiers this member may look up per UTC day, set by an admin; NULL: sized from the declared
+    #: volume below (``lookups/budget.py``).
     daily_lookup_quota: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Lookups per day the member declared at admission (its expected volume); sizes its budget.
+    declared_daily_lookups: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -1,0 +1,143 @@
+"""Request rate limits on every endpoint (flask-limiter), keyed by member or by client address.
+
+Three application-wide limits, each a fixed window in the limits storage
+(``config.limits_storage_uri``: Redis shared by every worker when
+``FEDERATION_REDIS_URL`` is set, else each worker's memory):
+
+* ``RATE_LIMIT_MEMBER``: requests per member, for any request bearing a valid
+  access token. The key is the member id, read from the token *before* the view
+  runs (the limiter checks in ``before_request``); the signature is verified once
+  and cached for ``requires`` (``auth.token_member_id``).
+* ``RATE_LIMIT_PUBLIC``: requests per client address, for everything else
+  (the token endpoint, appeals and their pages, salts, rules, the OpenAPI
+  document, and requests whose token does not verify).
+* ``RATE_LIMIT_OAUTH``: the token endpoint per client address, on top.
+
+``/healthz`` is exempt (load balancers poll it). The client address is the one
+``ProxyFix`` settles (``TRUSTED_PROXIES``) and reaches the storage only as a
+peppered tag (``keyed_tag("rate-limit", address)``, 16 hex digits): Redis keys
+are storage, and the privacy notice promises an address is never kept.
+
+A refusal is ``429`` problem+json (``too_many_requests``) with ``Retry-After``
+and ``RateLimit-Limit``/``RateLimit-Remaining``/``RateLimit-Reset`` on every
+limited answer (``RateLimit-Reset`` in seconds from now, as the IETF draft says,
+not flask-limiter's epoch). Pages answer the same refusal in words
+(``web/pages.py``).
+
+When Redis does not answer the limiter fails open *to memory*: each worker
+counts on its own (``in_memory_fallback_enabled``) with a logged warning, and
+returns to Redis when it answers again. No request fails because the limits
+storage is down; the lookup budget (``lookups/budget.py``) does the same.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, current_app, g, request
+from flask_limiter import ApplicationLimit, Limiter
+from flask_limiter.constants import HeaderNames
+
+from ..config import limits_storage_uri
+from .auth import token_member_id
+
+#: Endpoints no limit applies to.
+EXEMPT_ENDPOINTS = frozenset({"health.healthz", "static", "web.static"})
+OAUTH_ENDPOINT = "oauth.issue_token"
+ADDRESS_TAG_LENGTH = 16
+HEADERS = {
+    HeaderNames.LIMIT: "RateLimit-Limit",
+    HeaderNames.REMAINING: "RateLimit-Remaining",
+    HeaderNames.RESET: "RateLimit-Reset",
+    HeaderNames.RETRY_AFTER: "Retry-After",
+}
+
+
+def _member() -> str | None:
+    """The member behind this request's token, worked out once per request."""
+    if "rate_limit_member" not in g:
+        g.rate_limit_member = token_member_id()
+    return g.rate_limit_member
+
+
+def member_key() -> str:
+    return f"member:{_member()}"
+
+
+def address_key() -> str:
+    secrets = current_app.extensions["federation.identifiers"]
+    return "address:" + secrets.keyed_tag("rate-limit", request.remote_addr or "-")[:ADDRESS_TAG_LENGTH]
+
+
+def token_address_key() -> str:
+    return "token-" + address_key()
+
+
+def _is_member() -> bool:
+    return _member() is not None
+
+
+def _not_member() -> bool:
+    return _member() is None
+
+
+def _not_oauth_endpoint() -> bool:
+    return request.endpoint != OAUTH_ENDPOINT
+
+
+def _message() -> str:
+    return "Too many requests; slow down and retry after the time in Retry-After."
+
+
+def init_rate_limits(app: Flask) -> Limiter:
+    """One limiter per app (the tests run two apps in one process)."""
+    limiter = Limiter(
+        key_func=address_key,
+        application_limits=[
+            ApplicationLimit(
+                lambda: current_app.config["RATE_LIMIT_MEMBER"],
+                key_function=member_key,
+                exempt_when=_not_member,
+                error_message=_message,
+            ),
+            ApplicationLimit(
+                lambda: current_app.config["RATE_LIMIT_PUBLIC"],
+                key_function=address_key,
+                exempt_when=_is_member,
+                error_message=_message,
+            ),
+            ApplicationLimit(
+                lambda: current_app.config["RATE_LIMIT_OAUTH"],
+                key_function=token_address_key,
+                exempt_when=_not_oauth_endpoint,
+                error_message=_message,
+            ),
+        ],
+        storage_uri=(uri := limits_storage_uri(app.config)),
+        # A Redis that does not answer costs a request one second at most, then memory takes over.
+        storage_options={"socket_connect_timeout": 1, "socket_timeout": 1} if uri.startswith("redis") else {},
+        strategy="fixed-window",
+        headers_enabled=True,
+        header_name_mapping=HEADERS,
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+        key_prefix=str(app.config["RATE_LIMIT_KEY_PREFIX"]),
+        enabled=bool(app.config["RATE_LIMITS_ENABLED"]),
+    )
+    limiter.request_filter(lambda: request.endpoint in EXEMPT_ENDPOINTS)
+    # Registered before the limiter's own hook, so it runs after it (Flask runs them in reverse).
+    app.after_request(_reset_in_seconds)
+    limiter.init_app(app)
+    app.extensions["federation.ratelimits"] = limiter
+    return limiter
+
+
+def _reset_in_seconds(response: Response) -> Response:
+    reset = response.headers.get("RateLimit-Reset")
+    if reset is not None and reset.isdigit():
+        response.headers["RateLimit-Reset"] = str(max(0, int(reset) - int(time.time())))
+    return response
+
+
+def rate_limiter(app: Flask) -> Limiter:
+    return app.extensions["federation.ratelimits"]
