@@ -367,6 +367,29 @@ def salts(app: Flask, db) -> Iterator[Any]:
     secrets.replace(original)
 
 
+# -- Redis for rate limits and lookup budgets --------------------------------------------------------
+@pytest.fixture
+def limits_redis() -> Iterator[tuple[Any, str, str]]:
+    """``(client, url, prefix)`` on a real Redis (``FEDERATION_TEST_LIMITS_REDIS_URL``, default db 12) with a
+    key prefix of this test's own (other test runs may share the server); its keys are deleted afterwards.
+    Skipped when Redis is unreachable, a failure under ``CI=true``."""
+    import redis
+
+    url = os.environ.get("FEDERATION_TEST_LIMITS_REDIS_URL", "redis://127.0.0.1:6379/12")
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Redis is required under CI=true: {exc}", pytrace=False)
+        pytest.skip(f"Redis unreachable: {exc}")
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    yield client, url, prefix
+    for key in client.scan_iter(f"*{prefix}*", count=1000):
+        client.delete(key)
+    client.close()
+
+
 # -- a real webhook receiver ---------------------------------------------------------------------
 class Receiver:
     """A real HTTP endpoint on 127.0.0.1 that records what it is sent and answers ``status``."""

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.constants import HeaderNames
 
@@ -53,11 +53,16 @@ HEADERS = {
 }
 
 
+_MEMBER = "federation.rate_limit_member"
+
+
 def _member() -> str | None:
-    """The member behind this request's token, worked out once per request."""
-    if "rate_limit_member" not in g:
-        g.rate_limit_member = token_member_id()
-    return g.rate_limit_member
+    """The member behind this request's token, worked out once per request (kept in the WSGI environ:
+    ``g`` belongs to the app context, which a test's requests may share)."""
+    environ = request.environ
+    if _MEMBER not in environ:
+        environ[_MEMBER] = token_member_id()
+    return environ[_MEMBER]
 
 
 def member_key() -> str:
