@@ -31,7 +31,7 @@ CHUNK = 20_000
 BENCH_MEMBER = "bench-risk"
 #: The bench member's declared daily volume: its budget (twice this) and burst (5 % of that per minute)
 #: must never bite during a bench, which pushes a day's traffic of many platforms through in minutes.
-BENCH_DECLARED_DAILY_LOOKUPS = 5_000_000_000
+BENCH_DECLARED_DAILY_LOOKUPS = 1_000_000_000
 
 
 def person(i: int) -> list[tuple[str, str]]:

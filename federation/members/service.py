@@ -115,7 +115,7 @@ def set_status(session: Session, member_id: str, status: str, *, actor: str, now
 
 
 #: Largest declared volume or daily budget an admin may set: far above any platform, far below overflow.
-MAX_DAILY_LOOKUPS = 10**10
+MAX_DAILY_LOOKUPS = 2_000_000_000  # the column is a 32-bit integer
 
 
 def _check_volume(pointer: str, value: int | None) -> None:
