@@ -14,7 +14,7 @@ from ..lookups import joint_rules
 from ..lookups import service as lookups
 from ..lookups.actions import Ladder
 from ..lookups.audit import AuditSpool
-from ..lookups.budget import budget_for, redis_for
+from ..lookups.budget import budget_for, rate_limit_headers, redis_for
 from ..lookups.requests import parse_lookup
 from ..lookups.scoring import ScoringModel
 from .auth import current_principal, public, requires
@@ -55,17 +55,20 @@ def lookup():
     principal = current_principal()
     query = parse_lookup(read_json_body(request))
     context = current_app.extensions["federation.lookups"]
+    now = utcnow()
+    # Charged before matching, all or nothing: a refusal (429) matches nothing and writes no audit row.
     allowance = context.budget.policy.allowance(principal.declared_daily_lookups, principal.daily_lookup_quota)
-    # Core, not the ORM session: nothing here is an object. The lookup only reads (the budget is
-    # charged in the limits storage, the audit row goes to the audit writer), on the read engine.
+    usage = context.budget.charge(principal.member_id, len(query.items), allowance, now)
+    # Core, not the ORM session: nothing here is an object. The lookup only reads (the audit row
+    # goes to the audit writer), on the read engine.
     with current_app.extensions["federation.lookups.read_engine"].connect() as connection:
-        result = lookups.lookup(
-            connection, principal.member_id, query, context=context, now=utcnow(), allowance=allowance
-        )
+        result = lookups.lookup(connection, principal.member_id, query, context=context, now=now)
         connection.commit()
     # After matching: ``len(query.items)`` identifiers looked up, ``result["hits"]`` of them matched
     # (the place for per-member observers such as a sweep detector).
-    return Response(orjson.dumps(result), mimetype="application/json")  # built as dicts: no schema dump
+    response = Response(orjson.dumps(result), mimetype="application/json")  # built as dicts: no schema dump
+    response.headers.update(rate_limit_headers(allowance, usage, now))
+    return response
 
 
 @blp.route("/v1/lookups/stats")

@@ -41,8 +41,9 @@ from flask_limiter.constants import HeaderNames
 from ..config import limits_storage_uri
 from .auth import token_member_id
 
-#: Endpoints no limit applies to.
-EXEMPT_ENDPOINTS = frozenset({"health.healthz", "static", "web.static"})
+#: Endpoints no request limit applies to: health checks, and lookups, which the member's lookup budget
+#: and burst limit in identifiers (``lookups/budget.py``, one Redis round trip instead of flask-limiter's three).
+EXEMPT_ENDPOINTS = frozenset({"health.healthz", "static", "web.static", "lookups.lookup"})
 OAUTH_ENDPOINT = "oauth.issue_token"
 ADDRESS_TAG_LENGTH = 16
 HEADERS = {
@@ -138,9 +139,13 @@ def init_rate_limits(app: Flask) -> Limiter:
 
 
 def _reset_in_seconds(response: Response) -> Response:
+    """``RateLimit-Reset`` as seconds from now; ``Retry-After`` only on refusals (flask-limiter adds it
+    to every limited answer)."""
     reset = response.headers.get("RateLimit-Reset")
-    if reset is not None and reset.isdigit():
+    if reset is not None and reset.isdigit() and int(reset) > 10**9:  # an epoch, not already seconds
         response.headers["RateLimit-Reset"] = str(max(0, int(reset) - int(time.time())))
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
     return response
 
 

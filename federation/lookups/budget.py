@@ -239,6 +239,16 @@ class LookupBudget:
             raise
 
 
+def rate_limit_headers(allowance: Allowance, used: Usage, now: datetime) -> dict[str, str]:
+    """``RateLimit-*`` of a lookup: the burst, in identifiers per minute (flask-limiter leaves lookups to
+    the budget, so the hot path makes one Redis round trip instead of four)."""
+    return {
+        "RateLimit-Limit": str(allowance.burst),
+        "RateLimit-Remaining": str(max(0, allowance.burst - used.this_minute)),
+        "RateLimit-Reset": str(windows(now)[3]),
+    }
+
+
 def standing(budget: LookupBudget, member_id: str, declared: int | None, override: int | None, now: datetime) -> dict:
     """A member's budget, burst and use so far, as ``GET /v1/members/me`` shows them."""
     allowance = budget.policy.allowance(declared, override)

@@ -1,9 +1,9 @@
 """A lookup, start to finish: hash, match, score, recommend, audit.
 
-One charge against the member's budget first (``budget.py``: one Redis round
-trip, no database write); one database round trip for the matching whatever
-the batch size; one audit line appended to the worker's spool (``audit.py``)
-before the answer is returned.
+The caller has already charged the member's budget (``budget.py``: one Redis
+round trip, no database write). Then one database round trip for the matching
+whatever the batch size, and one audit line appended to the worker's spool
+(``audit.py``) before the answer is returned.
 Results name entries by opaque ref and show counts, categories, tiers and
 dates: never which member reported, never evidence. They are plain dicts with
 datetimes left as they are: the handler serialises them with orjson, which
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from ..errors import ValidationFailed, field_error
 from ..identifiers.secrets import IdentifierSecrets
 from .actions import Ladder, Recommendation, Strike, recommend
-from .budget import Allowance, LookupBudget
+from .budget import LookupBudget
 from .matching import fetch_matches
 from .models import LookupRecord
 from .requests import LookupRequest, QueryItem
@@ -40,7 +40,7 @@ class LookupContext:
     model: ScoringModel
     ladder: Ladder
     identifier_secrets: IdentifierSecrets
-    #: Daily budget and burst per member (issue 13); ``None``: nothing is charged (unit tests only).
+    #: Daily budget and burst per member (issue 13), charged by the handler before ``lookup``.
     budget: LookupBudget | None = None
     #: Durably records one audit row before returning (``audit.AuditSpool.write``); ``None``:
     #: insert it in the lookup's own transaction, committed by the caller.
@@ -54,14 +54,10 @@ def lookup(
     *,
     context: LookupContext,
     now: datetime,
-    allowance: Allowance | None = None,
 ) -> dict[str, Any]:
-    """Charge, match, score, audit. A refused charge (429) matches nothing and audits nothing: it
-    looked nothing up (the refusal is logged by the budget's caller, without identifiers)."""
+    """Match, score, audit."""
     secrets = context.identifier_secrets
-    stored = _stored_hashes(request.items, secrets)  # a request with unknown salts costs nothing either
-    if context.budget is not None and allowance is not None:
-        context.budget.charge(member_id, len(request.items), allowance, now)
+    stored = _stored_hashes(request.items, secrets)
     rows_by_hash: dict[bytes, list[Any]] = defaultdict(list)
     for row in fetch_matches(connection, list({key for keys in stored for key in keys}), now):
         rows_by_hash[row.stored_hash].append(row)

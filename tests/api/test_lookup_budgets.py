@@ -104,7 +104,10 @@ def test_an_admin_override_wins_and_is_audited(client, app, db, risk, admin):
 def test_a_burst_is_refused_until_the_next_minute(client, app, risk):
     with policy(app, floor=100_000, burst_floor=1000, burst_share=0.0):
         assert client.get("/v1/members/me", headers=risk).get_json()["lookup_budget"]["burst_per_minute"] == 1000
-        assert lookup(client, risk, identifiers(app, 600)).status_code == 200
+        first = lookup(client, risk, identifiers(app, 600))
+        assert first.status_code == 200 and "Retry-After" not in first.headers
+        assert (first.headers["RateLimit-Limit"], first.headers["RateLimit-Remaining"]) == ("1000", "400")
+        assert 0 < int(first.headers["RateLimit-Reset"]) <= 60
         refused = lookup(client, risk, identifiers(app, 600))
         assert refused.status_code == 429 and refused.get_json()["code"] == "burst_exceeded"
         assert 0 < int(refused.headers["Retry-After"]) <= 60
