@@ -131,20 +131,34 @@ def init_rate_limits(app: Flask) -> Limiter:
         enabled=bool(app.config["RATE_LIMITS_ENABLED"]),
     )
     limiter.request_filter(lambda: request.endpoint in EXEMPT_ENDPOINTS)
-    # Registered before the limiter's own hook, so it runs after it (Flask runs them in reverse).
-    app.after_request(_reset_in_seconds)
+    # Flask runs after-request hooks in reverse: ``_settle_headers`` runs after the limiter's own hook,
+    # ``_keep_retry_after`` before it.
+    app.after_request(_settle_headers)
     limiter.init_app(app)
+    app.after_request(_keep_retry_after)
     app.extensions["federation.ratelimits"] = limiter
     return limiter
 
 
-def _reset_in_seconds(response: Response) -> Response:
-    """``RateLimit-Reset`` as seconds from now; ``Retry-After`` only on refusals (flask-limiter adds it
-    to every limited answer)."""
+_RETRY_AFTER = "federation.retry_after"
+
+
+def _keep_retry_after(response: Response) -> Response:
+    """The answer's own ``Retry-After`` (a 503's, a budget's), which flask-limiter would overwrite."""
+    request.environ[_RETRY_AFTER] = response.headers.get("Retry-After")
+    return response
+
+
+def _settle_headers(response: Response) -> Response:
+    """``RateLimit-Reset`` as seconds from now; ``Retry-After`` as the answer set it, or the limiter's on
+    its own refusals, never on an answer that refused nothing (flask-limiter adds it to every one)."""
     reset = response.headers.get("RateLimit-Reset")
     if reset is not None and reset.isdigit() and int(reset) > 10**9:  # an epoch, not already seconds
         response.headers["RateLimit-Reset"] = str(max(0, int(reset) - int(time.time())))
-    if response.status_code not in (429, 503):
+    own = request.environ.get(_RETRY_AFTER)
+    if own is not None:
+        response.headers["Retry-After"] = own
+    elif response.status_code != 429:
         response.headers.pop("Retry-After", None)
     return response
 
