@@ -29,6 +29,9 @@ from federation_client.keys import public_jwk, write_key_pair
 MEMBERS = 50
 CHUNK = 20_000
 BENCH_MEMBER = "bench-risk"
+#: The bench member's declared daily volume: its budget (twice this) and burst (5 % of that per minute)
+#: must never bite during a bench, which pushes a day's traffic of many platforms through in minutes.
+BENCH_DECLARED_DAILY_LOOKUPS = 1_000_000_000
 
 
 def person(i: int) -> list[tuple[str, str]]:
@@ -138,6 +141,7 @@ def _bench_member(instance: Path, now: datetime) -> None:
         actor="bench",
         now=now,
         status="active",
+        declared_daily_lookups=BENCH_DECLARED_DAILY_LOOKUPS,
     )
     members.add_key(
         db.session,
@@ -165,14 +169,19 @@ def write_bodies(instance: Path, entries: int, salt: bytes, key_id: str) -> dict
     for n in range(500):
         i = someone(n % 2 == 0)
         singles.append(
-            {"purpose": "complaint_intake", "identifiers": [identifier(i, t, "complainant") for t in range(4)]}
+            {
+                "purpose": "complaint_intake",
+                "reference": f"CMP-{n}",
+                "identifiers": [identifier(i, t, "complainant") for t in range(4)],
+            }
         )
     batches = [
         {
             "purpose": "order_screening",
+            "reference": f"ORD-BATCH-{n}",
             "identifiers": [identifier(someone(rng.random() < 0.05), rng.randrange(3)) for _ in range(1000)],
         }
-        for _ in range(20)
+        for n in range(20)
     ]
     for name, bodies in (("single", singles), ("batch", batches)):
         (instance / f"bodies-{name}.jsonl").write_text("\n".join(json.dumps(b) for b in bodies) + "\n")

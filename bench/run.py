@@ -11,6 +11,8 @@ Settings (environment):
     BENCH_CONNECTIONS  concurrent connections (default 16)
     BENCH_WORKERS, BENCH_THREADS   gunicorn settings for both servers (default 2 and 4)
     BENCH_WRK_CPU      pin wrk to this CPU (taskset), e.g. 1; default: not pinned
+    BENCH_REDIS_URL    rate limits and lookup budgets in this Redis (default redis://127.0.0.1:6379/14 when it
+                       answers, else each worker's memory); limits are on either way, sized never to bite
 
 Prints figures and ratios; asserts nothing about time. Load comes from ``wrk`` when
 installed (``apt-get install wrk``), otherwise from a slower Python load generator.
@@ -34,7 +36,7 @@ from urllib.parse import quote
 import requests
 import sqlalchemy as sa
 
-from bench.generate import BENCH_MEMBER, build
+from bench.generate import BENCH_DECLARED_DAILY_LOOKUPS, BENCH_MEMBER, build
 from bench.loadgen import python_load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,8 +93,38 @@ def prepare(backend: str, entries: int) -> tuple[Path, str] | None:
         print(f"  built in {report['seconds']} s", flush=True)
     else:
         migrate(url, folder)  # a database built by an older checkout: bring its schema up to date
+    declare_volume(url)
     analyze(url)
     return folder, url
+
+
+def declare_volume(url: str) -> None:
+    """The bench member's budget must never bite (databases built before budgets existed too)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE members SET declared_daily_lookups = :n WHERE id = :id"),
+            {"n": BENCH_DECLARED_DAILY_LOOKUPS, "id": BENCH_MEMBER},
+        )
+    engine.dispose()
+
+
+def limits_env() -> dict[str, str]:
+    """Rate limits and budgets on, in Redis when it answers (as in production), never biting."""
+    env = {
+        "FEDERATION_RATE_LIMIT_MEMBER": "10000000 per minute",
+        "FEDERATION_RATE_LIMIT_KEY_PREFIX": f"bench-{os.getpid()}",
+    }
+    url = setting("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:  # noqa: BLE001 - no Redis: limits in each worker's memory
+        print("  Redis unreachable: rate limits and budgets in each worker's memory")
+        return env
+    print(f"  rate limits and budgets in Redis ({url})")
+    return {**env, "FEDERATION_REDIS_URL": url}
 
 
 def migrate(url: str, folder: Path) -> None:
@@ -237,7 +269,7 @@ def run_size(backend: str, entries: int, seconds: int, connections: int) -> list
     if prepared is None:
         return []
     folder, url = prepared
-    env = {**os.environ, "FEDERATION_INSTANCE_PATH": str(folder), "FEDERATION_DATABASE_URL": url}
+    env = {**os.environ, "FEDERATION_INSTANCE_PATH": str(folder), "FEDERATION_DATABASE_URL": url, **limits_env()}
     workers, threads = setting("BENCH_WORKERS", "2"), setting("BENCH_THREADS", "4")
     ours_port, base_port = free_port(), free_port()
     ours = start(

@@ -181,7 +181,7 @@ class SoakClient(threading.Thread):
                     self.tally.entries[(self.member_id, case_ref)] = entry.ref
                     break
             hashed = self.sdk.hash("phone", phone)
-            if self.timed("lookup", lambda hashed=hashed: self.sdk.lookup(hashed)) is not None:
+            if self.timed("lookup", lambda hashed=hashed: self.sdk.lookup(hashed, reference="SOAK-1")) is not None:
                 self.tally.lookups[self.member_id] += 1
             if round_ % 3 == 0:
                 serial, appellant = f"{self.index}-{round_}", f"137{self.index:02d}{round_:06d}"

@@ -38,6 +38,7 @@ def create_app(
     from .api.lookups import init_lookups
     from .api.problem_api import ProblemApi
     from .api.problems import register_error_handlers
+    from .api.ratelimits import init_rate_limits
     from .cli import register_commands
     from .database import init_engine
     from .extensions import db, migrate
@@ -63,6 +64,7 @@ def create_app(
     init_notify(app)
     init_webhooks(app)
     register_error_handlers(app)
+    init_rate_limits(app)
     register_blueprints(ProblemApi(app))
     init_web(app)
     register_commands(app)

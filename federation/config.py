@@ -73,8 +73,25 @@ class Config:
     #: Where workers spool lookup audit lines before they reach the database (``lookups/audit.py``);
     #: ``None``: ``<instance>/audit-spool``. Keep it on a local disk.
     AUDIT_SPOOL_DIR: str | None = None
-    #: Identifiers a member may look up per UTC day unless its own quota says otherwise; None: no limit.
-    LOOKUP_DAILY_QUOTA: int | None = None
+    # -- rate limits and lookup budgets (issue 13; docs/security.md "Rate limits and lookup budgets") --
+    #: Requests per member token across ``/v1`` (flask-limiter syntax, "N per period"; several separated
+    #: by ";"), and per client address on public endpoints and for requests without a valid token.
+    RATE_LIMIT_MEMBER = "1200 per minute"
+    RATE_LIMIT_PUBLIC = "120 per minute"
+    #: The token endpoint, per client address, on top of the public limit: assertions are signature checks.
+    RATE_LIMIT_OAUTH = "30 per minute"
+    #: Off only for local experiments; ``RATE_LIMIT_KEY_PREFIX`` separates federations sharing a Redis.
+    RATE_LIMITS_ENABLED = True
+    RATE_LIMIT_KEY_PREFIX = "federation"
+    #: A member's daily lookup budget, in identifiers per UTC day (``lookups/budget.py``):
+    #: ``max(LOOKUP_BUDGET_FLOOR, LOOKUP_BUDGET_MULTIPLIER x declared_daily_lookups)`` unless an admin set the
+    #: member's own ``daily_lookup_quota``. There is no unlimited default.
+    LOOKUP_BUDGET_FLOOR = 2000
+    LOOKUP_BUDGET_MULTIPLIER = 2.0
+    #: Burst: identifiers per minute, ``max(LOOKUP_BURST_FLOOR, LOOKUP_BURST_SHARE x daily budget)``, never
+    #: below one full batch (1,000) unless the daily budget itself is smaller.
+    LOOKUP_BURST_FLOOR = 1000
+    LOOKUP_BURST_SHARE = 0.05
     #: Due process (docs/disputes.md): days a submitter has to answer a dispute before its entry is
     #: suspended, and days a reviewer has to decide a member's dispute after receipt.
     DISPUTE_RESPONSE_DAYS = 14
@@ -182,6 +199,12 @@ class TestConfig(Config):
     # member on probation through the admin API, or compute the formula with its defaults).
     PROBATION_DAYS = 0
     REPUTATION_AGE_FLOOR = 1.0
+    # Generous: the suite's tests share member ids and addresses; tests of the limits lower them.
+    RATE_LIMIT_MEMBER = "100000 per minute"
+    RATE_LIMIT_PUBLIC = "100000 per minute"
+    RATE_LIMIT_OAUTH = "100000 per minute"
+    LOOKUP_BUDGET_FLOOR = 1_000_000
+    LOOKUP_BURST_FLOOR = 1_000_000
 
 
 def load_config(app: Flask, config: type[Config] | None, overrides: dict[str, Any] | None) -> None:

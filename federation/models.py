@@ -10,7 +10,7 @@ from .disputes.models import Appeal, AppealCodeRequest, AppealIdentifier, Disput
 from .entries.models import Entry, EntryHold, EntryIdentifier, Evidence, ReinsertionGuard, ReinsertionGuardHash
 from .events.feed import Change, ChangeCounter
 from .events.models import Event
-from .lookups.models import LookupRecord, LookupUsage, RuleDocument
+from .lookups.models import LookupRecord, RuleDocument
 from .members.models import Member, MemberKey, SpentAssertion
 from .warninglists.models import Warninglist, WarninglistHash
 from .webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -32,7 +32,6 @@ __all__ = [
     "LookupRecord",
     "ReinsertionGuard",
     "ReinsertionGuardHash",
-    "LookupUsage",
     "RuleDocument",
     "Member",
     "MemberKey",

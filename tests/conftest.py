@@ -145,6 +145,10 @@ def db(app: Flask) -> Iterator[SQLAlchemy]:
         yield _db
         app.extensions["federation.lookups.audit"].flush()  # no audit line may land in the next test
         app.extensions["federation.lookups.sweeps"].reset()  # nor a sweep detector's count (issue 13)
+        # Rate limits and lookup budgets live outside the database, keyed by member ids and addresses
+        # that the next test reuses: forget them too.
+        app.extensions["federation.ratelimits"].reset()
+        app.extensions["federation.lookups"].budget.counter.reset()
         _db.session.remove()
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):
@@ -362,6 +366,29 @@ def salts(app: Flask, db) -> Iterator[Any]:
     original = secrets.table
     yield secrets
     secrets.replace(original)
+
+
+# -- Redis for rate limits and lookup budgets --------------------------------------------------------
+@pytest.fixture
+def limits_redis() -> Iterator[tuple[Any, str, str]]:
+    """``(client, url, prefix)`` on a real Redis (``FEDERATION_TEST_LIMITS_REDIS_URL``, default db 12) with a
+    key prefix of this test's own (other test runs may share the server); its keys are deleted afterwards.
+    Skipped when Redis is unreachable, a failure under ``CI=true``."""
+    import redis
+
+    url = os.environ.get("FEDERATION_TEST_LIMITS_REDIS_URL", "redis://127.0.0.1:6379/12")
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Redis is required under CI=true: {exc}", pytrace=False)
+        pytest.skip(f"Redis unreachable: {exc}")
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    yield client, url, prefix
+    for key in client.scan_iter(f"*{prefix}*", count=1000):
+        client.delete(key)
+    client.close()
 
 
 # -- a real webhook receiver ---------------------------------------------------------------------

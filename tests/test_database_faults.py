@@ -48,7 +48,11 @@ def calls(outage_app):
         "member": lambda: client.get("/v1/members/shop-a", headers=headers),
         "lookup": lambda: client.post(
             "/v1/lookups",
-            json={"purpose": "complaint_intake", "identifiers": hashed(outage_app, "phone", "13800138000")},
+            json={
+                "purpose": "complaint_intake",
+                "reference": "CMP-1",
+                "identifiers": hashed(outage_app, "phone", "13800138000"),
+            },
             headers=headers,
         ),
         "list": lambda: client.get("/v1/entries", headers=headers),

@@ -38,6 +38,7 @@ class Principal:
     member_id: str
     scopes: frozenset[str]
     daily_lookup_quota: int | None = None
+    declared_daily_lookups: int | None = None
 
 
 @dataclass
@@ -134,7 +135,33 @@ def authenticate(scopes: tuple[str, ...]) -> Principal:
             code="insufficient_scope",
             headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{" ".join(scopes)}"'},
         )
-    return Principal(member_id=claims.member_id, scopes=granted, daily_lookup_quota=access.daily_lookup_quota)
+    return Principal(
+        member_id=claims.member_id,
+        scopes=granted,
+        daily_lookup_quota=access.daily_lookup_quota,
+        declared_daily_lookups=access.declared_daily_lookups,
+    )
+
+
+def token_member_id() -> str | None:
+    """The member a valid bearer token names, else None; for rate-limit keys, before ``requires`` runs.
+
+    The signature is checked once: the verified claims go to the same cache ``authenticate`` reads, so
+    the view's own check costs a dictionary lookup. Status, roles and scope are ``authenticate``'s business.
+    """
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    state, now = auth_state(), utcnow()
+    key_set = state.key_set
+    claims = state.cache.get(token, now)
+    if claims is None:
+        try:
+            claims = verify_access_token(key_set, token, issuer=state.issuer, now=now)
+        except InvalidToken:
+            return None
+        state.cache.put(token, claims)
+    return claims.member_id
 
 
 def requires(*scopes: str) -> Callable:

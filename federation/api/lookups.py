@@ -14,6 +14,7 @@ from ..lookups import joint_rules
 from ..lookups import service as lookups
 from ..lookups.actions import Ladder
 from ..lookups.audit import AuditSpool
+from ..lookups.budget import budget_for, rate_limit_headers, redis_for
 from ..lookups.requests import parse_lookup
 from ..lookups.scoring import ScoringModel
 from ..lookups.sweep_service import sweep_detector
@@ -40,7 +41,7 @@ def init_lookups(app: Flask) -> None:
         model=ScoringModel.from_config(app.config),
         ladder=Ladder.from_config(app.config),
         identifier_secrets=app.extensions["federation.identifiers"],
-        default_daily_quota=app.config.get("LOOKUP_DAILY_QUOTA"),
+        budget=budget_for(app.config, redis_for(app.config)),
         write_audit=spool.write,
     )
 
@@ -57,18 +58,20 @@ def lookup():
     sweeps.check(principal.member_id, utcnow())
     query = parse_lookup(read_json_body(request))
     context = current_app.extensions["federation.lookups"]
-    quota = lookups.effective_quota(context, principal.daily_lookup_quota)
-    # Core, not the ORM session: nothing here is an object. Without a quota to charge, the lookup
-    # only reads (its audit row goes to the audit writer), on the read engine (``init_lookups``).
-    engine = db.engine if quota is not None else current_app.extensions["federation.lookups.read_engine"]
-    with engine.connect() as connection:
-        result = lookups.lookup(
-            connection, principal.member_id, query, context=context, now=utcnow(), daily_quota=quota
-        )
+    now = utcnow()
+    # Charged before matching, all or nothing: a refusal (429) matches nothing and writes no audit row.
+    allowance = context.budget.policy.allowance(principal.declared_daily_lookups, principal.daily_lookup_quota)
+    usage = context.budget.charge(principal.member_id, len(query.items), allowance, now)
+    # Core, not the ORM session: nothing here is an object. The lookup only reads (the audit row
+    # goes to the audit writer), on the read engine.
+    with current_app.extensions["federation.lookups.read_engine"].connect() as connection:
+        result = lookups.lookup(connection, principal.member_id, query, context=context, now=now)
         connection.commit()
     # Issue 13: count the lookup for the sweep detector; on a sweep, 429 and the answer is withheld.
     sweeps.observe(principal.member_id, len(query.items), result["hits"], result["looked_up_at"])
-    return Response(orjson.dumps(result), mimetype="application/json")  # built as dicts: no schema dump
+    response = Response(orjson.dumps(result), mimetype="application/json")  # built as dicts: no schema dump
+    response.headers.update(rate_limit_headers(allowance, usage, now))
+    return response
 
 
 @blp.route("/v1/lookups/stats")

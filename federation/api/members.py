@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import json
 
+from flask import current_app
+
 from ..database import utcnow
 from ..extensions import db
+from ..lookups.budget import standing as budget_standing
 from ..members import service as members
 from ..reputation import standing
 from .auth import current_principal, ensure_self_or_admin, requires
 from .parsing import Blueprint
 from .reputation import reputation_model
-from .schemas.members import KeySchema, MemberSchema, NewKeySchema, NewMemberSchema, StatusChangeSchema
+from .schemas.members import (
+    KeySchema,
+    LookupBudgetChangeSchema,
+    MemberSchema,
+    NewKeySchema,
+    NewMemberSchema,
+    OwnMemberSchema,
+    StatusChangeSchema,
+)
 
 blp = Blueprint("members", __name__, url_prefix="/v1/members", description="Member platforms and their keys.")
 
@@ -39,6 +50,7 @@ def add_member(body):
         contact=body["contact"],
         trust_weight=body["trust_weight"],
         status=body["status"],
+        declared_daily_lookups=body["declared_daily_lookups"],
         actor=current_principal().member_id,
         now=utcnow(),
     )
@@ -47,10 +59,29 @@ def add_member(body):
 
 @blp.route("/me", methods=["GET"])
 @requires()
-@blp.response(200, MemberSchema)
+@blp.response(200, OwnMemberSchema)
 def show_me():
-    """Your own record, with your standing: effective trust, what it is computed from, probation."""
-    return standing.with_standing(members.get_member(db.session, current_principal().member_id), utcnow())
+    """Your own record: your standing (effective trust, what it is computed from, probation) and your
+    lookup budget, burst and today's use."""
+    now = utcnow()
+    member = standing.with_standing(members.get_member(db.session, current_principal().member_id), now)
+    budget = current_app.extensions["federation.lookups"].budget
+    member.lookup_budget = budget_standing(
+        budget, member.id, member.declared_daily_lookups, member.daily_lookup_quota, now
+    )
+    return member
+
+
+@blp.route("/<member_id>/lookup-budget", methods=["POST"])
+@requires("admin")
+@blp.arguments(LookupBudgetChangeSchema)
+@blp.response(200, MemberSchema)
+def change_lookup_budget(body, member_id):
+    """Set a member's declared daily volume and/or override its daily lookup budget (admins; audited)."""
+    changes = {k: body[k] for k in ("declared_daily_lookups", "daily_lookup_quota") if k in body}
+    return members.set_lookup_budget(
+        db.session, member_id, actor=current_principal().member_id, now=utcnow(), reason=body["reason"], **changes
+    )
 
 
 @blp.route("/<member_id>", methods=["GET"])

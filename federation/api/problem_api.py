@@ -24,6 +24,8 @@ from werkzeug.routing import IntegerConverter
 from .problems import PROBLEM_MEDIA_TYPE, problem_from_http_exception
 from .schemas.fields import MAX_ID
 
+#: Paths no rate limit applies to (``ratelimits.EXEMPT_ENDPOINTS``).
+_NOT_RATE_LIMITED = frozenset({"/healthz"})
 #: Methods that carry a body: malformed (400), too large (413), wrong media type (415), and may conflict (409).
 _WRITES = frozenset({"post", "put", "patch", "delete"})
 
@@ -61,8 +63,8 @@ class ErrorResponsesPlugin(BasePlugin):
     """Document the error statuses each operation can answer, beside its own ``alt_response``s.
 
     Every operation: 400; with a body: 413, 415, 422 and (writes) 409; with path parameters: 404;
-    with ``security``: 401 and 403. 429 is declared by the few operations that limit
-    (``alt_response(429, ...)``); anything else (405, 503) falls to ``default``, also problem+json.
+    with ``security``: 401 and 403; everywhere but ``/healthz``: 429 (the rate limits of
+    ``api/ratelimits.py``). Anything else (405, 503) falls to ``default``, also problem+json.
     """
 
     def operation_helper(self, path: str | None = None, operations: dict | None = None, **_: Any) -> None:
@@ -83,6 +85,8 @@ def _error_statuses(method: str, path: str, operation: dict[str, Any]) -> list[i
         statuses.append(404)
     if operation.get("security"):
         statuses += [401, 403]
+    if path not in _NOT_RATE_LIMITED:
+        statuses.append(429)
     return sorted(statuses)
 
 

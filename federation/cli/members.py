@@ -36,8 +36,9 @@ def _member_line(member) -> str:
 @click.option("--contact", default="", help="operations contact")
 @click.option("--trust-weight", default=1.0, show_default=True, type=click.FloatRange(0, 1))
 @click.option("--activate", is_flag=True, help="start active instead of pending")
+@click.option("--declared-daily-lookups", type=click.IntRange(0), help="expected lookups per day; sizes its budget")
 @with_appcontext
-def members_add(member_id, display_name, roles, contact, trust_weight, activate) -> None:
+def members_add(member_id, display_name, roles, contact, trust_weight, activate, declared_daily_lookups) -> None:
     """Admit a member platform."""
     member = run(
         lambda: standing.admit_member(  # members.add_member, then probation (reputation)
@@ -49,6 +50,7 @@ def members_add(member_id, display_name, roles, contact, trust_weight, activate)
             contact=contact,
             trust_weight=trust_weight,
             status="active" if activate else "pending",
+            declared_daily_lookups=declared_daily_lookups,
             actor=actor(),
             now=utcnow(),
         )
@@ -79,6 +81,8 @@ def members_show(member_id) -> None:
                 "roles": member.roles.split(),
                 "trust_weight": member.trust_weight,
                 "contact": member.contact,
+                "declared_daily_lookups": member.declared_daily_lookups,
+                "daily_lookup_quota": member.daily_lookup_quota,
                 "created_at": member.created_at.isoformat(),
                 "keys": [
                     {"kid": k.kid, "alg": k.alg, "active": k.active, "thumbprint": k.thumbprint} for k in member.keys
@@ -87,6 +91,48 @@ def members_show(member_id) -> None:
             indent=1,
         )
     )
+
+
+def _count_or_none(_ctx, _param, value: str | None) -> object:
+    if value is None:
+        return members.UNCHANGED
+    if value.lower() in ("none", "-"):
+        return None
+    if not value.isdigit():
+        raise click.BadParameter("a whole number of identifiers per day, or 'none'")
+    return int(value)
+
+
+@members_group.command("budget")
+@click.argument("member_id")
+@click.option("--declared", callback=_count_or_none, help="declared lookups per day ('none' clears it)")
+@click.option("--quota", callback=_count_or_none, help="admin override of the daily budget ('none': sized)")
+@click.option("--reason", default="", help="recorded in the event")
+@with_appcontext
+def members_budget(member_id, declared, quota, reason) -> None:
+    """Set (or, with no option, show) a member's declared volume and daily lookup budget override."""
+    member = run(
+        lambda: members.set_lookup_budget(
+            db.session,
+            member_id,
+            declared_daily_lookups=declared,
+            daily_lookup_quota=quota,
+            reason=reason,
+            actor=actor(),
+            now=utcnow(),
+        )
+    )
+    allowance = current_app.extensions["federation.lookups"].budget.policy.allowance(
+        member.declared_daily_lookups, member.daily_lookup_quota
+    )
+    shown = [
+        member.id,
+        f"declared {member.declared_daily_lookups if member.declared_daily_lookups is not None else '-'}",
+        f"quota {member.daily_lookup_quota if member.daily_lookup_quota is not None else '-'}",
+        f"budget {allowance.daily}/day",
+        f"burst {allowance.burst}/minute",
+    ]
+    click.echo("\t".join(shown))
 
 
 @members_group.command("suspend")

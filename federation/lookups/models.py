@@ -1,11 +1,13 @@
-"""The audit trail of lookups, daily usage for quotas, and published joint rules."""
+"""The audit trail of lookups and published joint rules.
+
+Daily usage against budgets is counted in the limits storage (``budget.py``), not here.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import Base, UTCDateTime
@@ -21,27 +23,18 @@ class LookupRecord(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
     purpose: Mapped[str] = mapped_column(String(32))
+    #: The member's own complaint or order id (``references.py``); NULL for lookups made before issue 13.
+    reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     identifiers: Mapped[int] = mapped_column(Integer)
     hits: Mapped[int] = mapped_column(Integer)
     #: Opaque refs of the entries that matched.
     matched_refs: Mapped[list[str]] = mapped_column(JSON)
     #: Unique per spooled line (``audit.AuditSpool``): ingesting a spool twice adds nothing twice.
-    #: NULL for rows written in the lookup's own transaction (members with a quota).
+    #: NULL for rows written in the lookup's own transaction (no spool configured).
     audit_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
 
     __table_args__ = (Index("ix_lookup_records_for_member_stats", "member_id", "created_at"),)
-
-
-class LookupUsage(Base):
-    """Identifiers looked up per member per day, kept only for members with a quota."""
-
-    __tablename__ = "lookup_usage"
-
-    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), primary_key=True)
-    day: Mapped[Any] = mapped_column(Date, primary_key=True)
-    requests: Mapped[int] = mapped_column(Integer)
-    identifiers: Mapped[int] = mapped_column(Integer)
 
 
 class RuleDocument(Base):

@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 
 from ..errors import ValidationFailed, field_error
 from ..identifiers import HASH_PATTERN, IDENTIFIER_TYPES, KEY_ID_PATTERN, MAX_HASHES
+from .references import PURPOSES, reference_problem
 
-PURPOSES = ("complaint_intake", "account_review", "order_screening")
 MAX_IDENTIFIERS = 1000
 MAX_SUBJECT_LENGTH = 64
 _TYPES = frozenset(IDENTIFIER_TYPES)
@@ -44,6 +44,8 @@ class QueryItem(NamedTuple):
 class LookupRequest:
     purpose: str
     items: list[QueryItem]
+    #: The member's own complaint or order id (``references.py``), audited with the lookup.
+    reference: str | None = None
 
 
 def parse_lookup(body: Any) -> LookupRequest:
@@ -53,11 +55,14 @@ def parse_lookup(body: Any) -> LookupRequest:
             errors=[field_error("/", "Expected an object.")],
         )
     errors: list[dict[str, str]] = []
-    for unknown in sorted(set(body) - {"purpose", "identifiers"}):
+    for unknown in sorted(set(body) - {"purpose", "reference", "identifiers"}):
         errors.append(field_error(f"/{unknown}", "Unknown field."))
-    purpose = body.get("purpose")
+    purpose, reference = body.get("purpose"), body.get("reference")
     if purpose not in PURPOSES:
         errors.append(field_error("/purpose", f"Must be one of: {', '.join(PURPOSES)}."))
+    problem = reference_problem(reference)
+    if problem is not None:
+        errors.append(field_error("/reference", problem))
     raw_items = body.get("identifiers")
     if not isinstance(raw_items, list) or not 1 <= len(raw_items) <= MAX_IDENTIFIERS:
         errors.append(field_error("/identifiers", f"A list of 1 to {MAX_IDENTIFIERS} identifiers."))
@@ -90,7 +95,7 @@ def parse_lookup(body: Any) -> LookupRequest:
         errors.extend(_item_errors(index, item))
     if errors:
         raise ValidationFailed("The lookup request has invalid fields; see errors.", errors=errors[:100])
-    return LookupRequest(purpose=purpose, items=items)
+    return LookupRequest(purpose=purpose, items=items, reference=reference)
 
 
 def _item_errors(index: int, item: Any) -> list[dict[str, str]]:

@@ -1,9 +1,9 @@
 """A lookup, start to finish: hash, match, score, recommend, audit.
 
-One database round trip for the matching whatever the batch size; one audit
-line appended to the worker's spool (``audit.py``) before the answer is
-returned; and, only for members with a quota, one upsert for usage (then the
-audit row is written in that transaction instead).
+The caller has already charged the member's budget (``budget.py``: one Redis
+round trip, no database write). Then one database round trip for the matching
+whatever the batch size, and one audit line appended to the worker's spool
+(``audit.py``) before the answer is returned.
 Results name entries by opaque ref and show counts, categories, tiers and
 dates: never which member reported, never evidence. They are plain dicts with
 datetimes left as they are: the handler serialises them with orjson, which
@@ -19,16 +19,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from ..errors import TooManyRequests, ValidationFailed, field_error
+from ..errors import ValidationFailed, field_error
 from ..identifiers.secrets import IdentifierSecrets
 from .actions import Ladder, Recommendation, Strike, recommend
+from .budget import LookupBudget
 from .matching import fetch_matches
-from .models import LookupRecord, LookupUsage
+from .models import LookupRecord
 from .probation import uncorroborated
 from .requests import LookupRequest, QueryItem
 from .scoring import Candidate, Scored, ScoringModel, score
@@ -42,15 +41,11 @@ class LookupContext:
     model: ScoringModel
     ladder: Ladder
     identifier_secrets: IdentifierSecrets
-    default_daily_quota: int | None = None
+    #: Daily budget and burst per member (issue 13), charged by the handler before ``lookup``.
+    budget: LookupBudget | None = None
     #: Durably records one audit row before returning (``audit.AuditSpool.write``); ``None``:
     #: insert it in the lookup's own transaction, committed by the caller.
     write_audit: Callable[[dict[str, Any]], None] | None = None
-
-
-def effective_quota(context: LookupContext, member_quota: int | None) -> int | None:
-    """A member's own daily quota, else the federation's default; ``None``: no limit, nothing to charge."""
-    return member_quota if member_quota is not None else context.default_daily_quota
 
 
 def lookup(
@@ -60,13 +55,10 @@ def lookup(
     *,
     context: LookupContext,
     now: datetime,
-    daily_quota: int | None = None,
 ) -> dict[str, Any]:
+    """Match, score, audit."""
     secrets = context.identifier_secrets
     stored = _stored_hashes(request.items, secrets)
-    quota = daily_quota  # already resolved by ``effective_quota``
-    if quota is not None:
-        _charge(connection, member_id, len(request.items), quota, now)
     rows_by_hash: dict[bytes, list[Any]] = defaultdict(list)
     for row in fetch_matches(connection, list({key for keys in stored for key in keys}), now):
         rows_by_hash[row.stored_hash].append(row)
@@ -84,19 +76,19 @@ def lookup(
     audit = {
         "member_id": member_id,
         "purpose": request.purpose,
+        "reference": request.reference,
         "created_at": now,
         "identifiers": len(request.items),
         "hits": hits,
         "matched_refs": matched_refs,
     }
-    if context.write_audit is None or quota is not None:
-        # A charged lookup already writes in its own transaction (and, on SQLite, holds the write
-        # lock the audit writer would wait for): its audit row commits with its charge.
+    if context.write_audit is None:
         connection.execute(_AUDIT, audit)
     else:
         context.write_audit(audit)
     return {
         "purpose": request.purpose,
+        "reference": request.reference,
         "looked_up_at": now,
         "hits": hits,
         "identifiers": identifiers,
@@ -135,30 +127,6 @@ def _rows_of(keys: list[bytes], rows_by_hash: dict[bytes, list[Any]]) -> list[An
         return rows_by_hash.get(keys[0], [])
     by_entry = {row.id: row for key in keys for row in rows_by_hash.get(key, ())}
     return list(by_entry.values())
-
-
-def _charge(connection: Connection, member_id: str, count: int, quota: int, now: datetime) -> None:
-    """Count the identifiers against today's quota in one atomic upsert; over quota, refuse.
-
-    The refusal rolls the whole request back, the charge included.
-    """
-    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(LookupUsage).values(member_id=member_id, day=now.date(), requests=1, identifiers=count)
-    statement = statement.on_conflict_do_update(
-        index_elements=[LookupUsage.member_id, LookupUsage.day],
-        set_={"requests": LookupUsage.requests + 1, "identifiers": LookupUsage.identifiers + count},
-    ).returning(LookupUsage.identifiers)
-    used = connection.execute(statement).scalar_one()
-    if used > quota:
-        raise TooManyRequests(
-            f"Daily lookup quota of {quota} identifiers reached ({used - count} used).",
-            code="quota_exceeded",
-            headers={"Retry-After": str(_seconds_to_midnight(now))},
-        )
-
-
-def _seconds_to_midnight(now: datetime) -> int:
-    return 86400 - (now.hour * 3600 + now.minute * 60 + now.second)
 
 
 def _candidates(rows_with_types: dict[int, tuple[Any, dict[str, float | None]]]) -> list[Candidate]:

@@ -42,7 +42,7 @@ CHANNEL = "federation_member_access"
 _NOTIFY = select(func.pg_notify(CHANNEL, bindparam("member_id")))
 #: One statement: the member's row, once per active key (or once with a NULL kid).
 _ACCESS = (
-    select(Member.status, Member.roles, Member.daily_lookup_quota, MemberKey.kid)
+    select(Member.status, Member.roles, Member.daily_lookup_quota, Member.declared_daily_lookups, MemberKey.kid)
     .outerjoin(MemberKey, (MemberKey.member_id == Member.id) & MemberKey.revoked_at.is_(None))
     .where(Member.id == bindparam("member_id"))
 )
@@ -53,6 +53,8 @@ class Access:
     status: str
     roles: frozenset[str]
     daily_lookup_quota: int | None
+    #: Sizes the lookup budget when no quota is set (``lookups/budget.py``).
+    declared_daily_lookups: int | None = None
     #: Kids of the member's unrevoked keys: a token obtained with any other key is refused.
     active_kids: frozenset[str] = frozenset()
 
@@ -64,7 +66,9 @@ def read_access(session: Session, member_id: str) -> Access | None:
         return None
     first = rows[0]
     kids = frozenset(row.kid for row in rows if row.kid is not None)
-    return Access(first.status, frozenset(first.roles.split()), first.daily_lookup_quota, kids)
+    return Access(
+        first.status, frozenset(first.roles.split()), first.daily_lookup_quota, first.declared_daily_lookups, kids
+    )
 
 
 class FileSignal:

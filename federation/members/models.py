@@ -41,8 +41,11 @@ class Member(Base):
     probation_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # -- end reputation --
     contact: Mapped[str] = mapped_column(String(320), default="")
-    #: Identifiers this member may look up per UTC day; NULL: the configured default (or none).
+    #: Identifiers this member may look up per UTC day, set by an admin; NULL: sized from the declared
+    #: volume below (``lookups/budget.py``).
     daily_lookup_quota: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Lookups per day the member declared at admission (its expected volume); sizes its budget.
+    declared_daily_lookups: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

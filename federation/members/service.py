@@ -50,6 +50,7 @@ def add_member(
     contact: str = "",
     trust_weight: float = 1.0,
     status: str = "pending",
+    declared_daily_lookups: int | None = None,
 ) -> Member:
     if not MEMBER_ID_PATTERN.fullmatch(member_id):
         raise _field_error("/id", "Member ids are 1-64 lowercase letters, digits and inner hyphens.")
@@ -59,6 +60,7 @@ def add_member(
         raise _field_error("/status", f"Status must be one of {', '.join(STATUSES)}.")
     if not 0.0 <= trust_weight <= 1.0:
         raise _field_error("/trust_weight", "Trust weight is between 0 and 1.")
+    _check_volume("/declared_daily_lookups", declared_daily_lookups)
     if session.get(Member, member_id) is not None:
         raise Conflict(f"Member {member_id} already exists.", code="member_exists")
     member = Member(
@@ -68,6 +70,7 @@ def add_member(
         roles=normalize_roles(roles),
         trust_weight=trust_weight,
         contact=contact,
+        declared_daily_lookups=declared_daily_lookups,
         created_at=now,
         updated_at=now,
     )
@@ -110,6 +113,60 @@ def set_status(session: Session, member_id: str, status: str, *, actor: str, now
             actor=actor,
             now=now,
             payload={"from": previous, "reason": reason},
+        )
+        session.flush()
+    return member
+
+
+#: Largest declared volume or daily budget an admin may set: far above any platform, far below overflow.
+MAX_DAILY_LOOKUPS = 2_000_000_000  # the column is a 32-bit integer
+
+
+def _check_volume(pointer: str, value: int | None) -> None:
+    if value is not None and not 0 <= value <= MAX_DAILY_LOOKUPS:
+        raise _field_error(pointer, f"A number of identifiers per day, 0 to {MAX_DAILY_LOOKUPS}.")
+
+
+#: ``set_lookup_budget``'s "leave as it is".
+UNCHANGED = object()
+
+
+def set_lookup_budget(
+    session: Session,
+    member_id: str,
+    *,
+    actor: str,
+    now: datetime,
+    declared_daily_lookups: int | None | object = UNCHANGED,
+    daily_lookup_quota: int | None | object = UNCHANGED,
+    reason: str = "",
+) -> Member:
+    """Set a member's declared volume and/or an admin's override of its daily budget (None clears it).
+
+    The budget itself is computed from these (``lookups/budget.py``) and takes effect on the member's
+    next lookup: the change bumps the member-access epoch like any change to a member.
+    """
+    member = get_member(session, member_id)
+    changes: dict[str, object] = {}
+    for field, value in (
+        ("declared_daily_lookups", declared_daily_lookups),
+        ("daily_lookup_quota", daily_lookup_quota),
+    ):
+        if value is UNCHANGED:
+            continue
+        _check_volume(f"/{field}", value)  # type: ignore[arg-type]
+        if getattr(member, field) != value:
+            changes[field] = {"from": getattr(member, field), "to": value}
+            setattr(member, field, value)
+    if changes:
+        member.updated_at = now
+        record(
+            session,
+            "member:budget_changed",
+            f"member:{member_id}",
+            actor=actor,
+            now=now,
+            payload={**changes, "reason": reason},
         )
         session.flush()
     return member

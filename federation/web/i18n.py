@@ -316,6 +316,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Too many requests for a new status code came from this network or for this appeal number "
         "recently. Please try again after {time} ({zone}).",
     },
+    "notice.too_many.title": {"zh-CN": "请求过于频繁", "en": "Too many requests"},
+    "notice.too_many": {
+        "zh-CN": "短时间内从同一网络打开或提交了太多次页面。您填写的内容没有被保存。请在 {time}（{zone}）之后再试。",
+        "en": "Too many pages were opened or sent from this network in a short time, and nothing you sent was "
+        "kept. Please try again after {time} ({zone}).",
+    },
     "resend_invalid": {
         "zh-CN": "请填写申诉编号，以及 3 到 200 个字的联系方式。",
         "en": "Give the appeal number and a contact of 3 to 200 characters.",

@@ -16,6 +16,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Blueprint, current_app, g, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -283,3 +284,18 @@ def _unavailable(error: Exception):
 
 for _kind in (*UNAVAILABLE_ERRORS, *REDIS_UNAVAILABLE_ERRORS):
     blp.register_error_handler(_kind, _unavailable)
+
+
+@blp.errorhandler(RateLimitExceeded)
+def _too_many(error: RateLimitExceeded):
+    """The per-address rate limit (``api/ratelimits.py``) refused the page before it ran: said in words,
+    429; flask-limiter adds ``Retry-After`` and the ``RateLimit-*`` headers to the answer."""
+    _language()  # the limiter ran before this blueprint's own hooks
+    retry_after = max(1, int(error.limit.limit.get_expiry()))
+    words = notice("too_many", _situation(), g.language, retry_after=retry_after)
+    endpoint = request.endpoint or ""
+    if endpoint.startswith("web.status"):
+        return _status_page(notice_=words, status=429)
+    if endpoint.startswith("web.resend"):
+        return _resend_page(words, 429)
+    return _form_page(Problems(notice=words), 429, form={})

@@ -94,7 +94,13 @@ CASES = [
             lambda app, me, t=t: (
                 "POST",
                 "/v1/lookups",
-                {"json": {"purpose": "complaint_intake", "identifiers": [_lookup_item(app, type=t)]}},
+                {
+                    "json": {
+                        "purpose": "complaint_intake",
+                        "reference": "CMP-1",
+                        "identifiers": [_lookup_item(app, type=t)],
+                    }
+                },
             ),
         )
         for name, t in {"list": ["phone"], "object": {"phone": 1}, "number": 1}.items()
@@ -109,6 +115,7 @@ CASES = [
                 {
                     "json": {
                         "purpose": "complaint_intake",
+                        "reference": "CMP-1",
                         "identifiers": [
                             {
                                 "type": t,
@@ -124,7 +131,11 @@ CASES = [
     (
         "lookup-item-list",
         "query",
-        lambda app, me: ("POST", "/v1/lookups", {"json": {"purpose": "complaint_intake", "identifiers": [["phone"]]}}),
+        lambda app, me: (
+            "POST",
+            "/v1/lookups",
+            {"json": {"purpose": "complaint_intake", "reference": "CMP-1", "identifiers": [["phone"]]}},
+        ),
     ),
     (
         "lookup-purpose-list",
@@ -132,7 +143,7 @@ CASES = [
         lambda app, me: (
             "POST",
             "/v1/lookups",
-            {"json": {"purpose": ["complaint_intake"], "identifiers": [_lookup_item(app)]}},
+            {"json": {"purpose": ["complaint_intake"], "reference": "CMP-1", "identifiers": [_lookup_item(app)]}},
         ),
     ),
     (
@@ -144,6 +155,7 @@ CASES = [
             {
                 "json": {
                     "purpose": "complaint_intake",
+                    "reference": "CMP-1",
                     "identifiers": [{"type": "phone", "hashes": [1, ["a"], {"key_id": []}]}],
                 }
             },
@@ -295,7 +307,13 @@ CASES = [
         lambda app, me: (
             "POST",
             "/v1/lookups",
-            {"json": {"purpose": "complaint_intake", "identifiers": [_lookup_item(app, subject="s\x00")]}},
+            {
+                "json": {
+                    "purpose": "complaint_intake",
+                    "reference": "CMP-1",
+                    "identifiers": [_lookup_item(app, subject="s\x00")],
+                }
+            },
         ),
     ),
     ("entries-case-ref-query-nul", "submit", lambda app, me: ("GET", "/v1/entries?case_ref=a%00b", {})),

@@ -45,8 +45,9 @@ def query(app, raw: str, type_: str = "phone", subject: str | None = None) -> li
     return [{**h, "subject": subject} if subject else h for h in hashed(app, type_, raw)]
 
 
-def lookup(client, headers, identifiers, purpose="complaint_intake"):
-    return client.post("/v1/lookups", json={"purpose": purpose, "identifiers": identifiers}, headers=headers)
+def lookup(client, headers, identifiers, purpose="complaint_intake", reference="CMP-2026-0001"):
+    body = {"purpose": purpose, "reference": reference, "identifiers": identifiers}
+    return client.post("/v1/lookups", json=body, headers=headers)
 
 
 def test_a_listed_phone_matches_with_explainable_confidence(client, app, reporters):
@@ -257,6 +258,7 @@ def test_daily_quota_refuses_and_rolls_back(client, app, db, reporters):
     assert refused.status_code == 429 and refused.get_json()["code"] == "quota_exceeded"
     assert int(refused.headers["Retry-After"]) > 0
     assert lookup(client, reporters["risk-c"], query(app, PHONE)).status_code == 200  # 3 of 3
+    app.extensions["federation.lookups.audit"].flush()
     db.session.rollback()
     assert len(db.session.scalars(select(LookupRecord)).all()) == 2  # the refused one left no audit row
 

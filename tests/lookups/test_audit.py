@@ -26,6 +26,7 @@ def row(member_id: str, n: int) -> dict:
     return {
         "member_id": member_id,
         "purpose": "order_screening",
+        "reference": f"ORD-{n}",
         "created_at": datetime.now(UTC),
         "identifiers": n,
         "hits": 0,
@@ -112,6 +113,7 @@ def test_the_lookup_endpoint_answers_503_when_its_audit_fails(client, app, auth,
             headers=headers,
             json={
                 "purpose": "complaint_intake",
+                "reference": "CMP-1",
                 "identifiers": [
                     {
                         "type": "phone",
@@ -191,7 +193,7 @@ from tests.entries.factories import hashed
 app = create_app(TestConfig, {"DATABASE_URL": os.environ["DB_URL"]}, instance_path=os.environ["INSTANCE"])
 app.extensions["federation.lookups.audit"].interval = 3600  # only recovery may move these lines
 client = app.test_client()
-body = {"purpose": "complaint_intake", "identifiers": hashed(app, "phone", "13900139000")}
+body = {"purpose": "complaint_intake", "reference": "CMP-1", "identifiers": hashed(app, "phone", "13900139000")}
 headers = {"Authorization": "Bearer " + os.environ["TOKEN"]}
 n = 0
 while True:

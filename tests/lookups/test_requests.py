@@ -21,8 +21,10 @@ def pointers(body) -> list[str]:
 
 
 def test_a_valid_request():
-    request = parse_lookup({"purpose": "complaint_intake", "identifiers": [item(subject="complainant"), item()]})
-    assert request.purpose == "complaint_intake"
+    request = parse_lookup(
+        {"purpose": "complaint_intake", "reference": "CMP-1", "identifiers": [item(subject="complainant"), item()]}
+    )
+    assert request.purpose == "complaint_intake" and request.reference == "CMP-1"
     assert [(i.type, i.subject) for i in request.items] == [("phone", "complainant"), ("phone", None)]
 
 
@@ -30,19 +32,44 @@ def test_a_valid_request():
     ("body", "expected"),
     [
         ([], ["/"]),
-        ({"identifiers": [item()]}, ["/purpose"]),
-        ({"purpose": "curiosity", "identifiers": [item()]}, ["/purpose"]),
-        ({"purpose": "account_review", "identifiers": []}, ["/identifiers"]),
-        ({"purpose": "account_review", "identifiers": [item()] * 1001}, ["/identifiers"]),
-        ({"purpose": "account_review", "identifiers": [item(type="passport")]}, ["/identifiers/0/type"]),
-        ({"purpose": "account_review", "identifiers": [item(), item(hash=HASH.upper())]}, ["/identifiers/1/hash"]),
-        ({"purpose": "account_review", "identifiers": [item(key_id="")]}, ["/identifiers/0/key_id"]),
-        ({"purpose": "account_review", "identifiers": [item(subject="x" * 65)]}, ["/identifiers/0/subject"]),
-        ({"purpose": "account_review", "identifiers": [item(subject=["a", "b"])]}, ["/identifiers/0/subject"]),
-        ({"purpose": "account_review", "identifiers": [item(hash=12)]}, ["/identifiers/0/hash"]),
-        ({"purpose": "account_review", "identifiers": [item(raw="13800138000")]}, ["/identifiers/0/raw"]),
-        ({"purpose": "account_review", "identifiers": ["text"]}, ["/identifiers/0"]),
-        ({"purpose": "account_review", "identifiers": [item()], "member": "x"}, ["/member"]),
+        ({"identifiers": [item()]}, ["/purpose", "/reference"]),
+        ({"purpose": "curiosity", "reference": "X-1", "identifiers": [item()]}, ["/purpose"]),
+        ({"purpose": "account_review", "reference": "X-1", "identifiers": [item()]}, ["/purpose"]),
+        ({"purpose": "complaint_intake", "identifiers": [item()]}, ["/reference"]),
+        ({"purpose": "complaint_intake", "reference": "", "identifiers": [item()]}, ["/reference"]),
+        ({"purpose": "complaint_intake", "reference": "x" * 65, "identifiers": [item()]}, ["/reference"]),
+        ({"purpose": "complaint_intake", "reference": 12, "identifiers": [item()]}, ["/reference"]),
+        ({"purpose": "complaint_intake", "reference": "a@example.com", "identifiers": [item()]}, ["/reference"]),
+        ({"purpose": "complaint_intake", "reference": "13800138000", "identifiers": [item()]}, ["/reference"]),
+        ({"purpose": "order_screening", "reference": "ORD-1", "identifiers": []}, ["/identifiers"]),
+        ({"purpose": "order_screening", "reference": "ORD-1", "identifiers": [item()] * 1001}, ["/identifiers"]),
+        (
+            {"purpose": "order_screening", "reference": "ORD-1", "identifiers": [item(type="passport")]},
+            ["/identifiers/0/type"],
+        ),
+        (
+            {"purpose": "order_screening", "reference": "ORD-1", "identifiers": [item(), item(hash=HASH.upper())]},
+            ["/identifiers/1/hash"],
+        ),
+        (
+            {"purpose": "order_screening", "reference": "ORD-1", "identifiers": [item(key_id="")]},
+            ["/identifiers/0/key_id"],
+        ),
+        (
+            {"purpose": "order_screening", "reference": "ORD-1", "identifiers": [item(subject="x" * 65)]},
+            ["/identifiers/0/subject"],
+        ),
+        (
+            {"purpose": "order_screening", "reference": "ORD-1", "identifiers": [item(subject=["a", "b"])]},
+            ["/identifiers/0/subject"],
+        ),
+        ({"purpose": "order_screening", "reference": "ORD-1", "identifiers": [item(hash=12)]}, ["/identifiers/0/hash"]),
+        (
+            {"purpose": "order_screening", "reference": "ORD-1", "identifiers": [item(raw="13800138000")]},
+            ["/identifiers/0/raw"],
+        ),
+        ({"purpose": "order_screening", "reference": "ORD-1", "identifiers": ["text"]}, ["/identifiers/0"]),
+        ({"purpose": "order_screening", "reference": "ORD-1", "identifiers": [item()], "member": "x"}, ["/member"]),
     ],
 )
 def test_errors_point_at_the_field(body, expected):
@@ -50,7 +77,10 @@ def test_errors_point_at_the_field(body, expected):
 
 
 def test_errors_are_capped_at_one_hundred():
-    assert len(pointers({"purpose": "order_screening", "identifiers": [item(hash="x")] * 1000})) == 100
+    assert (
+        len(pointers({"purpose": "order_screening", "reference": "ORD-1", "identifiers": [item(hash="x")] * 1000}))
+        == 100
+    )
 
 
 def grouped(*pairs, **changes) -> dict:
@@ -59,7 +89,11 @@ def grouped(*pairs, **changes) -> dict:
 
 def test_an_identifier_under_several_salts_is_one_item():
     request = parse_lookup(
-        {"purpose": "account_review", "identifiers": [grouped(("k2", HASH), ("k1", "cd" * 32), subject="c"), item()]}
+        {
+            "purpose": "order_screening",
+            "reference": "ORD-1",
+            "identifiers": [grouped(("k2", HASH), ("k1", "cd" * 32), subject="c"), item()],
+        }
     )
     first, second = request.items
     assert (first.hashes, first.subject, first.grouped) == ((("k2", HASH), ("k1", "cd" * 32)), "c", True)
@@ -80,4 +114,4 @@ def test_an_identifier_under_several_salts_is_one_item():
     ],
 )
 def test_errors_in_the_several_salts_shape_point_into_it(identifier, expected):
-    assert pointers({"purpose": "account_review", "identifiers": [identifier]}) == expected
+    assert pointers({"purpose": "order_screening", "reference": "ORD-1", "identifiers": [identifier]}) == expected

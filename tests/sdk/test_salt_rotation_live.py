@@ -58,30 +58,30 @@ def test_an_old_listing_keeps_matching_through_a_rotation(engines, app, salts, c
     old = salts.current_key_id
     identifiers = [h.as_dict() for type_, raw in RAW.items() for h in shop.hash(type_, raw)]
     entry = shop.submit_entry(entry_payload(app, "rot-1", identifiers=identifiers))
-    assert risk.check_complainant(RAW).matched_entries == 1
+    assert risk.check_complainant(RAW, reference="CMP-1").matched_entries == 1
 
     rotate_from_outside(salts, "rot-2")
     served = wait_for_current(risk, "rot-2")
     assert [(s.key_id, s.status) for s in served] == [("rot-2", "current"), (old, "accepted")]
 
-    verdict = risk.check_complainant(RAW)
+    verdict = risk.check_complainant(RAW, reference="CMP-1")
     assert verdict.matched_entries == 1 and verdict.recommended_action.action == "warn_and_freeze"
-    looked_up = risk.lookup(risk.hash("phone", RAW["phone"]))
+    looked_up = risk.lookup(risk.hash("phone", RAW["phone"]), reference="CMP-1")
     assert [r.matched for r in looked_up.identifiers] == [True]
     assert [key.key_id for key in risk.hash("phone", RAW["phone"])[0].hashes] == ["rot-2", old]
 
     new_salt_alone = [h.as_dict() for h in hash_all("phone", RAW["phone"], served[0].secret, "rot-2")]
-    assert risk.lookup(new_salt_alone).hits == 0  # until the submitter re-keys
+    assert risk.lookup(new_salt_alone, reference="CMP-1").hits == 0  # until the submitter re-keys
     refused = cli("salts", "retire", old, ok=False)
     assert "salt_in_use" in refused and "1 live entries" in refused
 
     [rekeyed] = shop.rekey_entries({entry.ref: RAW})
     assert (rekeyed.status, rekeyed.added, rekeyed.unmatched) == ("rekeyed", 2, ())
-    assert risk.lookup(new_salt_alone).identifiers[0].matches[0]["ref"] == entry.ref
+    assert risk.lookup(new_salt_alone, reference="CMP-1").identifiers[0].matches[0]["ref"] == entry.ref
     status = {line.split()[0]: line.split()[1:] for line in cli("salts", "status").splitlines()[1:]}
     assert status == {"rot-2": ["current", "1", "0", "0"], old: ["accepted", "1", "0", "0"]}
 
     assert f"retired {old}" in cli("salts", "retire", old)
     assert [s.key_id for s in risk.salts()] == ["rot-2"]
-    assert risk.check_complainant(RAW).matched_entries == 1
+    assert risk.check_complainant(RAW, reference="CMP-1").matched_entries == 1
     assert shop.entry(entry.ref).identifier_types == ("phone", "device")

@@ -177,6 +177,8 @@ class FederationClient:
         """Sleep before retry ``attempt + 1``; False (no sleep) if that would end past the budget."""
         delay = min(self.backoff * (2**attempt), self.max_backoff) * (0.5 + random.random())  # noqa: S311 - jitter
         if retry_after and retry_after.isdigit():
+            if time.monotonic() + float(retry_after) > give_up_at:
+                return False  # e.g. a daily lookup budget spent: retrying before it resets is pointless
             delay = max(delay, min(float(retry_after), 30.0))
         if time.monotonic() + delay > give_up_at:
             return False
@@ -267,27 +269,39 @@ class FederationClient:
         self,
         identifiers: list[IdentifierHashes | HashedIdentifier | dict[str, Any]],
         *,
+        reference: str,
         purpose: str = "complaint_intake",
         subject: str | None = None,
     ) -> LookupResult:
         """Match hashed identifiers (up to 1,000). ``subject`` labels them all as one person.
 
+        ``purpose`` is ``complaint_intake`` or ``order_screening``, and ``reference`` your own complaint or
+        order id for it (audited with the lookup; never a person's phone number, id or address). Each
+        identifier counts against your daily lookup budget (``me()``); over it the server answers 429
+        (:class:`RateLimited`, ``code`` ``quota_exceeded`` or ``burst_exceeded``).
         Read-only on the server's side, so it is retried like a GET.
         """
         items = [dict(item) if isinstance(item, dict) else item.as_dict() for item in identifiers]
         if subject is not None:
             items = [{**item, "subject": subject} for item in items]
-        body = self.request("POST", "/v1/lookups", json={"purpose": purpose, "identifiers": items}, idempotent=True)
-        return LookupResult.from_dict(body)
+        body = {"purpose": purpose, "reference": reference, "identifiers": items}
+        return LookupResult.from_dict(self.request("POST", "/v1/lookups", json=body, idempotent=True))
 
-    def check_complainant(self, raw: RawIdentifiers, *, purpose: str = "complaint_intake") -> SubjectResult:
+    def check_complainant(
+        self, raw: RawIdentifiers, *, reference: str, purpose: str = "complaint_intake"
+    ) -> SubjectResult:
         """Hash a complainant's raw identifiers locally and return the recommendation for them as one person.
 
         ``raw`` maps types to values: ``{"phone": "138 0013 8000", "device": "...", "ip": "..."}``.
         Each is hashed under every accepted salt, so a listing made before a salt rotation still matches.
+        ``reference`` is the complaint's id in your own system.
         """
         hashed = self.hash_raw(raw)
-        return self.lookup(hashed, purpose=purpose, subject="complainant").subjects["complainant"]
+        return self.lookup(hashed, reference=reference, purpose=purpose, subject="complainant").subjects["complainant"]
+
+    def me(self) -> dict[str, Any]:
+        """Your member record, with ``lookup_budget``: daily budget, burst per minute and today's use."""
+        return self.request("GET", "/v1/members/me")
 
     def rules(self) -> dict[str, Any]:
         """The joint rules in force (规则公示), for users' confirmation pop-ups."""

@@ -127,6 +127,18 @@ def test_rate_limit_exposes_retry_after_when_retries_run_out(server):
     assert [p for _, p, _ in script.calls].count("/v1/members/acme") == 2
 
 
+def test_a_spent_daily_budget_is_not_retried(server):
+    """``Retry-After`` until midnight is beyond any retry budget: the SDK gives up at once."""
+    base_url, script = server
+    script.add("/v1/lookups", (429, {"code": "quota_exceeded"}, {"Retry-After": "40000"}))
+    began = time.monotonic()
+    with make_client(base_url, max_retries=3) as client, pytest.raises(RateLimited) as caught:
+        client.lookup([], reference="CMP-1")
+    assert time.monotonic() - began < 1.0 and caught.value.code == "quota_exceeded"
+    assert caught.value.retry_after == 40000.0
+    assert [p for _, p, _ in script.calls].count("/v1/lookups") == 1
+
+
 def test_validation_problems_carry_field_errors(server):
     base_url, script = server
     errors = [{"location": "json", "pointer": "/tier", "detail": "bad"}]
@@ -207,7 +219,7 @@ def test_the_sdks_lookups_and_submissions_retry_through_a_timeout(server):
     script.sleeps.update({"/v1/entries": [1.0], "/v1/lookups": [1.0]})
     with make_client(base_url, timeout=0.3) as client:
         assert client.submit_entry({"case_ref": "c1"}).ref == "e1"
-        assert client.lookup([]).hits == 0
+        assert client.lookup([], reference="CMP-1").hits == 0
     paths = [p for _, p, _ in script.calls]
     assert paths.count("/v1/entries") == 2 and paths.count("/v1/lookups") == 2
 

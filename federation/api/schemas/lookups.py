@@ -9,6 +9,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from ...identifiers import IDENTIFIER_TYPES, MAX_HASHES
+from ...lookups.references import MAX_REFERENCE_LENGTH, REFERENCE_PATTERN
 from ...lookups.requests import MAX_IDENTIFIERS, PURPOSES
 from .entries import KeyedHashSchema
 
@@ -30,6 +31,15 @@ class QueryIdentifierSchema(ma.Schema):
 
 class LookupRequestSchema(ma.Schema):
     purpose = ma.fields.String(required=True, validate=ma.validate.OneOf(PURPOSES))
+    reference = ma.fields.String(
+        required=True,
+        validate=[ma.validate.Length(min=1, max=MAX_REFERENCE_LENGTH), ma.validate.Regexp(REFERENCE_PATTERN)],
+        metadata={
+            "description": "Your own complaint or order id for this lookup, audited with it; refused when it "
+            "reads as a personal identifier (phone number, national id, IP address).",
+            "example": "CMP-2026-000123",
+        },
+    )
     identifiers = ma.fields.List(
         ma.fields.Nested(QueryIdentifierSchema), required=True, validate=ma.validate.Length(min=1, max=MAX_IDENTIFIERS)
     )
@@ -85,6 +95,7 @@ class SubjectResultSchema(ma.Schema):
 
 class LookupResultSchema(ma.Schema):
     purpose = ma.fields.String()
+    reference = ma.fields.String()
     looked_up_at = ma.fields.String()
     hits = ma.fields.Integer()
     identifiers = ma.fields.List(ma.fields.Nested(IdentifierResultSchema))

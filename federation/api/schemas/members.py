@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from ...members.models import ROLES, STATUSES
+from ...members.service import MAX_DAILY_LOOKUPS
 from .reputation import StandingSchema
 
 
@@ -15,6 +16,10 @@ class MemberSchema(ma.Schema):
     roles = ma.fields.Function(lambda member: member.roles.split())
     trust_weight = ma.fields.Float()
     contact = ma.fields.String()
+    declared_daily_lookups = ma.fields.Integer(allow_none=True)
+    daily_lookup_quota = ma.fields.Integer(
+        allow_none=True, metadata={"description": "An admin's override of the daily lookup budget; null: sized."}
+    )
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
     #: Reputation (issue 13 point 4): shown with one member (``/me``, ``/{id}``), not in lists.
@@ -28,6 +33,41 @@ class NewMemberSchema(ma.Schema):
     contact = ma.fields.String(load_default="", validate=ma.validate.Length(max=320))
     trust_weight = ma.fields.Float(load_default=1.0, validate=ma.validate.Range(min=0, max=1))
     status = ma.fields.String(load_default="pending", validate=ma.validate.OneOf(STATUSES))
+    declared_daily_lookups = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Range(min=0, max=MAX_DAILY_LOOKUPS),
+        metadata={"description": "Lookups per day the platform expects to make; sizes its lookup budget."},
+    )
+
+
+class LookupBudgetChangeSchema(ma.Schema):
+    """Fields left out stay as they are; null clears one."""
+
+    declared_daily_lookups = ma.fields.Integer(
+        allow_none=True, validate=ma.validate.Range(min=0, max=MAX_DAILY_LOOKUPS)
+    )
+    daily_lookup_quota = ma.fields.Integer(
+        allow_none=True,
+        validate=ma.validate.Range(min=0, max=MAX_DAILY_LOOKUPS),
+        metadata={"description": "Override of the daily budget in identifiers; null: sized from the declared volume."},
+    )
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+class LookupBudgetSchema(ma.Schema):
+    daily = ma.fields.Integer(metadata={"description": "Identifiers per UTC day."})
+    burst_per_minute = ma.fields.Integer(metadata={"description": "Identifiers per UTC minute."})
+    overridden = ma.fields.Boolean(metadata={"description": "Set by an admin rather than sized from the volume."})
+    used_today = ma.fields.Integer()
+    used_this_minute = ma.fields.Integer()
+    resets_at = ma.fields.AwareDateTime(metadata={"description": "Next 00:00 UTC."})
+
+
+class OwnMemberSchema(MemberSchema):
+    """``GET /v1/members/me``: your record and where you stand against your limits."""
+
+    lookup_budget = ma.fields.Nested(LookupBudgetSchema)
 
 
 class StatusChangeSchema(ma.Schema):
