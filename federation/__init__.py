@@ -43,6 +43,7 @@ def create_app(
     from .extensions import db, migrate
     from .identifiers.secrets import init_identifier_secrets
     from .notify import init_notify
+    from .protective import init_protective
     from .web import init_web
     from .webhooks.service import init_webhooks
 
@@ -56,6 +57,7 @@ def create_app(
     init_entries(app)
     init_lookups(app)
     init_disputes(app)
+    init_protective(app)
     init_notify(app)
     init_webhooks(app)
     register_error_handlers(app)

@@ -11,6 +11,7 @@ from .events.feed import Change, ChangeCounter
 from .events.models import Event
 from .lookups.models import LookupRecord, LookupUsage, RuleDocument
 from .members.models import Member, MemberKey, SpentAssertion
+from .protective.models import ProtectiveRegistration, ProtectiveRegistrationHash
 from .webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "RuleDocument",
     "Member",
     "MemberKey",
+    "ProtectiveRegistration",
+    "ProtectiveRegistrationHash",
     "SpentAssertion",
     "Webhook",
     "WebhookAttempt",

@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import appeals, changes, disputes, entries, health, holds, lookups, members, oauth, salts
+from . import appeals, changes, disputes, entries, health, holds, lookups, members, oauth, protective, salts
 from .auth import SECURITY_SCHEME
 
 #: What each scope (a member's role, ``members.models.ROLES``) lets a token do; operations name the
 #: scopes that suffice.
 SCOPES = {
     "query": "Look identifiers up, dispute entries, read the change feed.",
-    "submit": "List, retract and re-key your own entries; answer disputes of them.",
-    "review": "Decide disputes, appeals and held listings.",
+    "submit": "List, retract and re-key your own entries; answer disputes of them; protective registrations.",
+    "review": "Decide disputes, appeals and held listings; register and check protective registrations.",
     "admin": "Manage members, their keys and webhooks.",
 }
 
@@ -24,7 +24,7 @@ def register_blueprints(api: Api) -> None:
         SECURITY_SCHEME,
         {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "/v1/oauth/token", "scopes": SCOPES}}},
     )
-    for module in (health, oauth, members, salts, entries, holds, lookups, disputes, appeals, changes):
+    for module in (health, oauth, members, salts, entries, holds, lookups, disputes, appeals, changes, protective):
         api.register_blueprint(module.blp)
 
 

@@ -119,6 +119,9 @@ class EntryIdentifier(Base):
     key_id: Mapped[str] = mapped_column(String(32))
     #: ``HMAC(pepper, key_id NUL type NUL member_hash)``: 32 bytes.
     stored_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    #: Protective registration (``protective/flags.py``): until then the identifier belongs to an
+    #: identity-theft victim and draws at most ``review``. Read by the one matching query; NULL: none.
+    protected_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     entry: Mapped[Entry] = relationship(back_populates="identifiers")
 

@@ -32,7 +32,8 @@ from ..database import driver_errors
 
 _COLUMNS = (
     "SELECT ei.stored_hash, e.id, e.ref, e.member_id, e.category, e.tier, e.state, e.open_disputes, "
-    "e.amount, e.currency, e.occurred_at, e.listed_at, e.expires_at, m.trust_weight "
+    "e.amount, e.currency, e.occurred_at, e.listed_at, e.expires_at, m.trust_weight, "
+    "ei.protected_until "  # protective registration (protective/flags.py)
 )
 _JOINS = "JOIN entries e ON e.id = ei.entry_id JOIN members m ON m.id = e.member_id"
 
@@ -62,6 +63,8 @@ class MatchRow(NamedTuple):
     listed_at: datetime
     expires_at: datetime
     trust_weight: float
+    #: The matched identifier is under a protective registration now (``protective/flags.py``).
+    protected: bool = False
 
 
 @lru_cache(maxsize=1024)
@@ -94,5 +97,8 @@ def fetch_matches(connection: Connection, stored_hashes: list[bytes], now: datet
         if expires_at <= now:
             continue
         amount = row[8] if row[8] is None or isinstance(row[8], Decimal) else Decimal(str(row[8]))
-        matches.append(MatchRow(*row[:8], amount, row[9], _utc(row[10]), _utc(row[11]), expires_at, float(row[13])))
+        protected = row[14] is not None and _utc(row[14]) > now
+        matches.append(
+            MatchRow(*row[:8], amount, row[9], _utc(row[10]), _utc(row[11]), expires_at, float(row[13]), protected)
+        )
     return matches

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import TooManyRequests, ValidationFailed, field_error
 from ..identifiers.secrets import IdentifierSecrets
+from ..protective import ladder as protective
 from .actions import Ladder, Recommendation, Strike, recommend
 from .matching import fetch_matches
 from .models import LookupRecord, LookupUsage
@@ -203,10 +204,14 @@ def _identifier_result(index: int, item: QueryItem, rows: list[Any], context: Lo
     result: dict[str, Any] = {"index": index, "type": item.type, "subject": item.subject}
     scored = score(context.model, _candidates({row.id: (row, {item.type}) for row in rows}), now)
     recommendation = recommend(context.ladder, _strikes(rows, scored, context.ladder), scored.confidence, now)
+    protected = any(row.protected for row in rows)
+    if protected:  # an identity-theft victim's identifier: never more than review on it (protective/ladder.py)
+        recommendation = protective.protect(recommendation)
     reported = [row.listed_at for row in rows]
     return {
         **result,
         "matched": True,
+        "protective_registration": protected,
         "confidence": scored.confidence,
         "reporting_members": len({row.member_id for row in rows}),
         "first_reported_at": min(reported),
@@ -257,6 +262,9 @@ def _subject_results(
         rows = [row for row, _ in by_entry.values()]
         scored = score(context.model, _candidates(by_entry), now)
         recommendation = recommend(context.ladder, _strikes(rows, scored, context.ladder), scored.confidence, now)
+        protected = any(row.protected for _, item_rows in members for row in item_rows)
+        if protected:
+            recommendation = _protected_subject(members, recommendation, context, now)
         types = tuple(sorted({item.type for item, _ in members}))
         results.append(
             {
@@ -265,11 +273,30 @@ def _subject_results(
                 "confidence": scored.confidence,
                 "matched_entries": len(rows),
                 "reporting_members": len({row.member_id for row in rows}),
+                "protective_registration": protected,
                 "factors": _factors(context.model, types, rows, scored),
                 "recommended_action": _recommendation(recommendation),
             }
         )
     return results
+
+
+def _protected_subject(
+    members: list[tuple[QueryItem, list[Any]]], full: Recommendation, context: LookupContext, now: datetime
+) -> Recommendation:
+    """Protective registration on a subject: its unprotected identifiers' own entries may still justify
+    more than ``review``; the protected ones' never do (``protective/ladder.py``)."""
+    by_entry: dict[int, tuple[Any, set[str]]] = {}
+    for item, item_rows in members:
+        if not any(row.protected for row in item_rows):
+            for row in item_rows:
+                by_entry.setdefault(row.id, (row, set()))[1].add(item.type)
+    independent = None
+    if by_entry:
+        rows = [row for row, _ in by_entry.values()]
+        scored = score(context.model, _candidates(by_entry), now)
+        independent = recommend(context.ladder, _strikes(rows, scored, context.ladder), scored.confidence, now)
+    return protective.for_subject(full, independent)
 
 
 def usage_stats(session: Session, member_id: str, since: datetime) -> dict[str, Any]:
