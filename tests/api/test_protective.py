@@ -14,7 +14,6 @@ from sqlalchemy import text
 
 from federation.entries import salt_rotation
 from federation.events.service import history
-from federation.extensions import db as _db
 from tests.api.test_appeals import answer_every_case, appeal_body
 from tests.api.test_appeals import file as file_appeal
 from tests.api.test_disputes import tick
