@@ -47,6 +47,8 @@ class ProtectiveRegistration(Base):
     withdrawn_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     withdraw_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: When ``federation tick`` deleted its hashes (withdrawn or past its review date): history only.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     hashes: Mapped[list[ProtectiveRegistrationHash]] = relationship(
         back_populates="registration", cascade="all, delete-orphan", order_by="ProtectiveRegistrationHash.id"

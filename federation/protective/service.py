@@ -28,11 +28,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..disputes import cases
 from ..disputes.appeals import get_appeal
+from ..disputes.fairness import conflicted_in
 from ..entries.rules import HashedId
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from ..events.service import record
@@ -125,6 +127,11 @@ def register_from_appeal(
 ) -> Registered:
     """A reviewer's registration of an appellant's identifiers; one active registration per appeal."""
     appeal = get_appeal(session, appeal_ref)
+    if conflicted_in(cases.all_disputes(session, appeal.case_ref), reviewer):
+        raise Forbidden(
+            f"Your member is a party to appeal {appeal.ref}'s case: another reviewer handles it.",
+            code="conflict_of_interest",
+        )
     existing = session.scalars(
         select(ProtectiveRegistration).where(
             ProtectiveRegistration.appeal_ref == appeal.ref, ProtectiveRegistration.state == "active"
@@ -163,8 +170,8 @@ def register_from_appeal(
 def confirm(session: Session, reviewer: str, ref: str, *, terms: Terms, now: datetime) -> ProtectiveRegistration:
     """A reviewer confirms (or renews) a registration: it then holds ``confirmed_days`` from now."""
     registration = get_registration(session, ref)
-    if registration.state != "active":
-        raise Conflict(f"Registration {ref} was withdrawn.", code="registration_withdrawn")
+    if registration.state != "active" or registration.purged_at is not None:
+        raise Conflict(f"Registration {ref} has ended: register the person again.", code="registration_ended")
     if registration.member_id is not None and registration.member_id == reviewer:
         raise Forbidden("A reviewer does not confirm their own member's registration.", code="own_registration")
     registration.confirmed_by, registration.confirmed_at = reviewer, now
@@ -238,6 +245,39 @@ def review_queue(session: Session, now: datetime) -> list[ProtectiveRegistration
         .order_by(ProtectiveRegistration.id)
     )
     return sorted(registrations, key=lambda r: r.confirmed_at is not None)
+
+
+def purge_ended(session: Session, *, now: datetime, actor: str = "system:tick") -> int:
+    """Delete the hashes of registrations withdrawn or past their review date (``federation tick``).
+
+    Data minimisation: a registration no longer in force has no reason to keep a person's
+    identifiers, even hashed. The row stays as history; flags it set are recomputed.
+    """
+    ended = list(
+        session.scalars(
+            select(ProtectiveRegistration).where(
+                ProtectiveRegistration.purged_at.is_(None),
+                or_(ProtectiveRegistration.state == "withdrawn", ProtectiveRegistration.expires_at <= now),
+            )
+        )
+    )
+    if not ended:
+        return 0
+    hashes = [item.stored_hash for registration in ended for item in registration.hashes]
+    session.execute(
+        delete(ProtectiveRegistrationHash).where(
+            ProtectiveRegistrationHash.registration_id.in_([registration.id for registration in ended])
+        )
+    )
+    for registration in ended:
+        registration.purged_at = now
+        session.expire(registration, ["hashes"])
+        record(
+            session, "protection:ended", f"protection:{registration.ref}", actor=actor, now=now,
+            payload={"ref": registration.ref, "state": status(registration, now)},
+        )  # fmt: skip
+    flags.reflag(session, hashes)
+    return len(ended)
 
 
 def _own_by_case(session: Session, member_id: str, case_ref: str) -> ProtectiveRegistration | None:

@@ -46,6 +46,7 @@ def upgrade():
     sa.Column('withdrawn_by', sa.String(length=128), nullable=True),
     sa.Column('withdrawn_at', federation.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('withdraw_reason', sa.Text(), nullable=True),
+    sa.Column('purged_at', federation.database.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("source IN ('member', 'appeal')", name=op.f('ck_protective_registrations_source_known')),
     sa.CheckConstraint("state IN ('active', 'withdrawn')", name=op.f('ck_protective_registrations_state_known')),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_protective_registrations_member_id_members')),

@@ -318,3 +318,26 @@ def test_the_flag_costs_no_round_trip(client, app, db, parties):
         found = verdict(client, app, parties["risk-c"])
     assert found["identifiers"][0]["protective_registration"] is True
     assert len(selects) == 1
+
+
+def test_the_tick_forgets_ended_registrations_hashes(client, app, parties, db, cli):
+    list_phone(client, app, parties["shop-a"], "a1")
+    kept = register(client, app, parties["shop-v"], "kept", phone=OTHER_PHONE)
+    ended = register(client, app, parties["shop-v"])
+    client.post(
+        f"/v1/protective-registrations/{ended['ref']}/withdraw", json={"reason": "mistaken"}, headers=parties["shop-v"]
+    )
+    assert "protective registrations ended 1" in cli("tick")
+    counts = dict(
+        db.session.execute(
+            text(
+                "SELECT r.ref, count(h.id) FROM protective_registrations r "
+                "LEFT JOIN protective_registration_hashes h ON h.registration_id = r.id GROUP BY r.ref"
+            )
+        ).all()
+    )
+    assert counts[ended["ref"]] == 0 and counts[kept["ref"]] > 0
+    again = client.post(f"/v1/review/protective-registrations/{ended['ref']}/confirm", headers=parties["fed-review"])
+    assert problem(again, 409)["code"] == "registration_ended"
+    assert action(verdict(client, app, parties["risk-c"])["identifiers"][0]) == ("ban", "tier_2_listing")
+    assert "protective registrations ended 0" in cli("tick")
