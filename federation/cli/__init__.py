@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup
 from .due_process import appeals_group, disputes_group, holds_group, tick
 from .entries import export_command, import_command, purge_command
 from .members import keys_group, members_group
+from .protective import protective_group
 from .rules import rules_group
 from .salts import salts_group
 from .server import demo, serve, signing_keys
@@ -36,6 +37,7 @@ def register_commands(app: Flask) -> None:
         disputes_group,
         appeals_group,
         holds_group,
+        protective_group,
     ):
         app.cli.add_command(command)
 

@@ -341,3 +341,16 @@ def test_the_tick_forgets_ended_registrations_hashes(client, app, parties, db, c
     assert problem(again, 409)["code"] == "registration_ended"
     assert action(verdict(client, app, parties["risk-c"])["identifiers"][0]) == ("ban", "tier_2_listing")
     assert "protective registrations ended 0" in cli("tick")
+
+
+def test_operators_check_registrations_from_the_cli(client, app, parties, cli):
+    list_phone(client, app, parties["shop-a"], "a1")
+    registration = register(client, app, parties["shop-v"])
+    [line] = cli("protective", "queue").splitlines()
+    assert line.startswith(f"{registration['ref']}  shop-v  phone  identity_theft  UNCONFIRMED")
+    assert "confirmed until" in cli("protective", "confirm", registration["ref"])
+    assert "confirmed by cli:" in cli("protective", "queue")
+    assert "appeal_not_found" in cli("protective", "register-appeal", "ANOPE", "--reason", "sim_swap", ok=False)
+    cli("protective", "withdraw", registration["ref"], "--reason", "The customer's claim was false.")
+    assert cli("protective", "queue") == ""
+    assert action(verdict(client, app, parties["risk-c"])["identifiers"][0]) == ("ban", "tier_2_listing")
