@@ -69,6 +69,7 @@ def reflag(session: Session, stored_hashes: Collection[bytes]) -> int:
         groups[(row.entry_id, row.position)].append(row)
     covering = _covering(session, {row.stored_hash for row in rows})
     changes: dict[datetime | None, list[int]] = defaultdict(list)
+    held: dict[int, set[bytes]] = {}
     flagged = 0
     for group in groups.values():
         until = _until(covering, (row.stored_hash for row in group))
@@ -76,7 +77,7 @@ def reflag(session: Session, stored_hashes: Collection[bytes]) -> int:
         for row in group:
             if row.protected_until != until:
                 changes[until].append(row.id)
-        _learn(session, covering, [(row.stored_hash, row.key_id) for row in group])
+        _learn(session, covering, [(row.stored_hash, row.key_id) for row in group], held)
     for until, ids in changes.items():
         session.execute(update(EntryIdentifier).where(EntryIdentifier.id.in_(ids)).values(protected_until=until))
     return flagged
@@ -102,21 +103,30 @@ def _until(covering: dict[bytes, list[tuple[int, datetime]]], hashes: Iterable[b
 
 
 def _learn(
-    session: Session, covering: dict[bytes, list[tuple[int, datetime]]], group: list[tuple[bytes, str | None]]
+    session: Session,
+    covering: dict[bytes, list[tuple[int, datetime]]],
+    group: list[tuple[bytes, str | None]],
+    held: dict[int, set[bytes]],
 ) -> None:
-    """Give each registration covering this identifier the hashes of it under salts it lacks."""
+    """Give each registration covering this identifier the hashes of it under salts it lacks.
+
+    ``held``: each registration's hashes, read once per call and kept up to date here, so two
+    listings of one identifier in one batch teach it once.
+    """
     registrations = {registration_id for value, _ in group for registration_id, _ in covering.get(value, ())}
-    for registration_id in registrations:
-        held = set(
-            session.scalars(
-                select(ProtectiveRegistrationHash.stored_hash).where(
-                    ProtectiveRegistrationHash.registration_id == registration_id
+    for registration_id in sorted(registrations):
+        if registration_id not in held:
+            held[registration_id] = set(
+                session.scalars(
+                    select(ProtectiveRegistrationHash.stored_hash).where(
+                        ProtectiveRegistrationHash.registration_id == registration_id
+                    )
                 )
             )
-        )
+        known = held[registration_id]
         for value, key_id in group:
-            if value not in held:
-                held.add(value)
+            if value not in known:
+                known.add(value)
                 session.add(
                     ProtectiveRegistrationHash(registration_id=registration_id, stored_hash=value, key_id=key_id)
                 )
@@ -142,13 +152,14 @@ def _flag_new_identifiers(session: Session, _flush_context: object, _instances: 
         covering = _covering(session, {row.stored_hash for group in groups.values() for row in group})
         if not covering:
             return
+        held: dict[int, set[bytes]] = {}
         for group in groups.values():
             until = _until(covering, (row.stored_hash for row in group))
             if until is None:
                 continue
             for row in group:
                 row.protected_until = until
-            _learn(session, covering, [(row.stored_hash, row.key_id) for row in group])
+            _learn(session, covering, [(row.stored_hash, row.key_id) for row in group], held)
 
 
 def init_protective_flags() -> None:

@@ -354,3 +354,24 @@ def test_operators_check_registrations_from_the_cli(client, app, parties, cli):
     cli("protective", "withdraw", registration["ref"], "--reason", "The customer's claim was false.")
     assert cli("protective", "queue") == ""
     assert action(verdict(client, app, parties["risk-c"])["identifiers"][0]) == ("ban", "tier_2_listing")
+
+
+def test_a_batch_listing_after_a_rotation_is_flagged_and_teaches_the_registration_once(client, app, db, parties, salts):
+    registration = register(client, app, parties["shop-v"])
+    salt_rotation.add_salt(db.session, salts, "rot-2", actor="cli:op", now=datetime.now(UTC))
+    db.session.commit()
+    both_salts = [{"type": "phone", "hashes": hashed_all(app, "phone", PHONE)[0]["hashes"]}]
+    batch = [entry_payload(app, f"b{n}", tier=2, identifiers=both_salts) for n in range(2)]
+    response = client.post("/v1/entries:batch", json={"entries": batch}, headers=parties["shop-b"])
+    assert response.get_json()["created"] == 2, response.get_json()
+    by_hand = hashed_under(app, "rot-2", "phone", PHONE)
+    [identifier] = verdict(client, app, parties["risk-c"], by_hand)["identifiers"]
+    assert action(identifier) == ("review", "protective_registration") and len(identifier["matches"]) == 2
+    hashes = db.session.execute(
+        text(
+            "SELECT h.key_id FROM protective_registration_hashes h JOIN protective_registrations r "
+            "ON r.id = h.registration_id WHERE r.ref = :ref"
+        ),
+        {"ref": registration["ref"]},
+    ).scalars()
+    assert sorted(hashes) == sorted([salts.table.current_key_id, *(set(salts.salts) - {"rot-2"})])
