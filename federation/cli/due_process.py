@@ -19,7 +19,7 @@ from ..errors import Forbidden
 from ..extensions import db
 from ..members.service import get_member
 from ..notify import postman
-from ..protective import service as protective
+from ..protective import retention as protective_retention
 from ..webhooks.destinations import webhook_transport
 from ..webhooks.dispatch import deliver_due
 from .common import actor, run
@@ -38,7 +38,7 @@ def tick_once() -> str:
     )
     purged = run(lambda: expiry.purge(db.session, now=utcnow()))
     guards = run(lambda: guard.purge_guards(db.session, days=_guard_days(), now=utcnow()))
-    protections = run(lambda: protective.purge_ended(db.session, now=utcnow()))
+    protections = run(lambda: protective_retention.purge_ended(db.session, now=utcnow()))
     notices = run(
         lambda: decision_notices.due_notices(
             db.session, contact_box=settings.contact_box, status_url=status_page_url(), now=utcnow()
