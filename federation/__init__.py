@@ -45,6 +45,7 @@ def create_app(
     from .identifiers.secrets import init_identifier_secrets
     from .lookups.sweep_service import init_sweep_detector
     from .notify import init_notify
+    from .protective import init_protective
     from .warninglists import init_warninglists
     from .web import init_web
     from .webhooks.service import init_webhooks
@@ -61,6 +62,7 @@ def create_app(
     init_warninglists(app)
     init_sweep_detector(app)
     init_disputes(app)
+    init_protective(app)
     init_notify(app)
     init_webhooks(app)
     register_error_handlers(app)

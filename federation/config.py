@@ -102,6 +102,10 @@ class Config:
     #: The share of new listings (0..1) held for a reviewer's quality check before they take effect.
     #: It is also why a hold says nothing about a person: a held answer may be a sample.
     HOLD_SAMPLE_RATE = 0.02
+    #: Protective registration (docs/disputes.md): days a member's registration holds before a
+    #: reviewer confirms it, and days a reviewer's (or a confirmed one) holds from then.
+    PROTECTIVE_MEMBER_DAYS = 90
+    PROTECTIVE_CONFIRMED_DAYS = 365
     #: Days before its answer deadline that a submitter is reminded (change feed and webhooks).
     DEADLINE_WARNING_DAYS = 3
     #: Working days a reviewer has to decide a person's appeal, counted on the working-day calendar

@@ -12,6 +12,7 @@ from .events.feed import Change, ChangeCounter
 from .events.models import Event
 from .lookups.models import LookupRecord, RuleDocument
 from .members.models import Member, MemberKey, SpentAssertion
+from .protective.models import ProtectiveRegistration, ProtectiveRegistrationHash
 from .warninglists.models import Warninglist, WarninglistHash
 from .webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -35,6 +36,8 @@ __all__ = [
     "RuleDocument",
     "Member",
     "MemberKey",
+    "ProtectiveRegistration",
+    "ProtectiveRegistrationHash",
     "SpentAssertion",
     "Warninglist",
     "WarninglistHash",

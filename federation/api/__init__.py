@@ -16,6 +16,7 @@ from . import (
     lookups,
     members,
     oauth,
+    protective,
     reputation,
     salts,
     warninglists,
@@ -26,8 +27,8 @@ from .auth import SECURITY_SCHEME
 #: scopes that suffice.
 SCOPES = {
     "query": "Look identifiers up, dispute entries, read the change feed.",
-    "submit": "List, retract and re-key your own entries; answer disputes of them.",
-    "review": "Decide disputes, appeals and held listings.",
+    "submit": "List, retract and re-key your own entries; answer disputes of them; protective registrations.",
+    "review": "Decide disputes, appeals and held listings; register and check protective registrations.",
     "admin": "Manage members, their keys, webhooks and warninglists; work alerts.",
 }
 
@@ -50,6 +51,7 @@ def register_blueprints(api: Api) -> None:
         disputes,
         appeals,
         changes,
+        protective,
         reputation,
         warninglists,
     ):

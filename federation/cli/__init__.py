@@ -15,6 +15,7 @@ from .alerts import alerts_group
 from .due_process import appeals_group, disputes_group, holds_group, tick
 from .entries import export_command, import_command, purge_command
 from .members import keys_group, members_group
+from .protective import protective_group
 from .reputation import members_trust  # noqa: F401  (adds `members trust|probation|standing`)
 from .rules import rules_group
 from .salts import salts_group
@@ -41,6 +42,7 @@ def register_commands(app: Flask) -> None:
         holds_group,
         warninglists_group,
         alerts_group,
+        protective_group,
     ):
         app.cli.add_command(command)
 

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..lookups.sweep_service import refresh_baselines
 from ..members.service import get_member
 from ..notify import postman
+from ..protective import retention as protective_retention
 from ..reputation import standing
 from ..reputation.formula import ReputationModel
 from ..webhooks.destinations import webhook_transport
@@ -41,6 +42,7 @@ def tick_once() -> str:
     )
     purged = run(lambda: expiry.purge(db.session, now=utcnow()))
     guards = run(lambda: guard.purge_guards(db.session, days=_guard_days(), now=utcnow()))
+    protections = run(lambda: protective_retention.purge_ended(db.session, now=utcnow()))
     notices = run(
         lambda: decision_notices.due_notices(
             db.session, contact_box=settings.contact_box, status_url=status_page_url(), now=utcnow()
@@ -71,7 +73,8 @@ def tick_once() -> str:
         f"disputes warned {report.warned}, unanswered {report.unanswered}, "
         f"review overdue {report.review_overdue}, moot {report.moot}; "
         f"appeals matched {report.appeals_matched}; entries expired {purged.expired}, purged {purged.purged}; "
-        f"reinsertion guards ended {guards}; decisions sent {len(notices)}; decided appeals erased {forgotten}; "
+        f"reinsertion guards ended {guards}; protective registrations ended {protections}; "
+        f"decisions sent {len(notices)}; decided appeals erased {forgotten}; "
         f"webhooks delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}; "
         f"audit lines recovered {audited}; evidence files erased {erased}; outbox messages deleted {outbox}; "
         f"member trust changed {trust}; lookup baselines {baselines}; {listed}"

@@ -128,6 +128,9 @@ class EntryIdentifier(Base):
     warninglist_id: Mapped[int | None] = mapped_column(
         ForeignKey("warninglists.id", ondelete="SET NULL"), nullable=True
     )
+    #: Protective registration (``protective/flags.py``): until then the identifier belongs to an
+    #: identity-theft victim and draws at most ``review``. Read by the one matching query; NULL: none.
+    protected_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     entry: Mapped[Entry] = relationship(back_populates="identifiers")
 

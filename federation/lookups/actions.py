@@ -117,6 +117,13 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "有匹配但置信度低于审核门槛：正常受理。",
     ),
     ("accept", "no_match", "Nothing matches.", "无匹配：正常受理。"),
+    # Applied over the rules above (``protective/ladder.py``), not by ``recommend``:
+    (
+        "review",
+        "protective_registration",
+        "The identifier is registered as an identity-theft victim's: never more than review on it alone.",
+        "该标识已登记为身份被冒用的受害人：仅凭该标识最多建议人工审核。",
+    ),
 )
 
 

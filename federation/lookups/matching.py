@@ -35,7 +35,8 @@ COLUMNS = (
     "SELECT ei.stored_hash, e.id, e.ref, e.member_id, e.category, e.tier, e.state, e.open_disputes, "
     "e.amount, e.currency, e.occurred_at, e.listed_at, e.expires_at, m.effective_trust, m.probation_until, "
     "e.confirmed_at, "
-    "w.name, w.weight "  # warninglists (issue 13): the enabled list marking the identifier, if any
+    "w.name, w.weight, "  # warninglists (issue 13): the enabled list marking the identifier, if any
+    "ei.protected_until "  # protective registration (protective/flags.py)
 )
 JOINS = (
     "JOIN entries e ON e.id = ei.entry_id JOIN members m ON m.id = e.member_id "
@@ -75,6 +76,8 @@ class MatchRow(NamedTuple):
     #: The warninglist that marks the matched identifier and what its matches weigh; ``None``: none.
     warninglist: str | None = None
     warninglist_weight: float | None = None
+    #: The matched identifier is under a protective registration now (``protective/flags.py``).
+    protected: bool = False
 
 
 @lru_cache(maxsize=1024)
@@ -107,6 +110,7 @@ def fetch_matches(connection: Connection, stored_hashes: list[bytes], now: datet
         if expires_at <= now:
             continue
         amount = row[8] if row[8] is None or isinstance(row[8], Decimal) else Decimal(str(row[8]))
+        protected = row[18] is not None and _utc(row[18]) > now  # protective registration
         provisional = row[14] is not None and row[15] is None and now < _utc(row[14])  # reputation: probation
         matches.append(
             MatchRow(
@@ -120,6 +124,7 @@ def fetch_matches(connection: Connection, stored_hashes: list[bytes], now: datet
                 provisional,
                 row[16],
                 row[17],
+                protected,
             )
         )
     return matches

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ValidationFailed, field_error
 from ..identifiers.secrets import IdentifierSecrets
+from ..protective import ladder as protective
 from .actions import Ladder, Recommendation, Strike, recommend
 from .budget import LookupBudget
 from .matching import fetch_matches
@@ -188,10 +189,14 @@ def _identifier_result(index: int, item: QueryItem, rows: list[Any], context: Lo
     candidates = _candidates({row.id: (row, {item.type: row.warninglist_weight}) for row in rows})
     scored = score(context.model, candidates, now)
     recommendation, provisional = _recommend(rows, scored, context, now)
+    protected = any(row.protected for row in rows)
+    if protected:  # an identity-theft victim's identifier: never more than review on it (protective/ladder.py)
+        recommendation = protective.protect(recommendation)
     reported = [row.listed_at for row in rows]
     return {
         **result,
         "matched": True,
+        "protective_registration": protected,
         "confidence": scored.confidence,
         "reporting_members": len({row.member_id for row in rows}),
         "first_reported_at": min(reported),
@@ -266,6 +271,9 @@ def _subject_results(
         rows = [row for row, _ in by_entry.values()]
         scored = score(context.model, _candidates(by_entry), now)
         recommendation, _ = _recommend(rows, scored, context, now)
+        protected = any(row.protected for _, item_rows in members for row in item_rows)
+        if protected:
+            recommendation = _protected_subject(members, recommendation, context, now)
         types = tuple(sorted({item.type for item, _ in members}))
         results.append(
             {
@@ -274,6 +282,7 @@ def _subject_results(
                 "confidence": scored.confidence,
                 "matched_entries": len(rows),
                 "reporting_members": len({row.member_id for row in rows}),
+                "protective_registration": protected,
                 "factors": _factors(context.model, types, rows, scored, listed_rows),
                 "recommended_action": _recommendation(recommendation),
             }
@@ -284,6 +293,24 @@ def _subject_results(
 def _heavier(weight: float | None, other: float | None) -> float | None:
     """Two identifiers of one type matched an entry: the one off any warninglist (``None``) counts."""
     return None if weight is None or other is None else max(weight, other)
+
+
+def _protected_subject(
+    members: list[tuple[QueryItem, list[Any]]], full: Recommendation, context: LookupContext, now: datetime
+) -> Recommendation:
+    """Protective registration on a subject: its unprotected identifiers' own entries may still justify
+    more than ``review``; the protected ones' never do (``protective/ladder.py``)."""
+    by_entry: dict[int, tuple[Any, dict[str, float | None]]] = {}
+    for item, item_rows in members:
+        if not any(row.protected for row in item_rows):
+            for row in item_rows:
+                by_entry.setdefault(row.id, (row, {}))[1][item.type] = row.warninglist_weight
+    independent = None
+    if by_entry:
+        rows = [row for row, _ in by_entry.values()]
+        scored = score(context.model, _candidates(by_entry), now)
+        independent, _ = _recommend(rows, scored, context, now)
+    return protective.for_subject(full, independent)
 
 
 def usage_stats(session: Session, member_id: str, since: datetime) -> dict[str, Any]:

@@ -51,7 +51,9 @@ def list_entry(client, app, headers, case_ref: str, phone: str = PHONE) -> str:
 def looked_up(client, app, fed, phone: str = PHONE) -> dict:
     identifiers = [{**h, "subject": "s"} for h in hashed(app, "phone", phone)]
     response = client.post(
-        "/v1/lookups", json={"purpose": "complaint_intake", "reference": "CMP-1", "identifiers": identifiers}, headers=fed["risk-c"]
+        "/v1/lookups",
+        json={"purpose": "complaint_intake", "reference": "CMP-1", "identifiers": identifiers},
+        headers=fed["risk-c"],
     )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()

@@ -55,7 +55,9 @@ def random_phones(app, count: int, seed: int) -> list[dict]:
 
 
 def lookup(client, headers, identifiers, purpose="order_screening"):
-    return client.post("/v1/lookups", json={"purpose": purpose, "reference": "ORD-1", "identifiers": identifiers}, headers=headers)
+    return client.post(
+        "/v1/lookups", json={"purpose": purpose, "reference": "ORD-1", "identifiers": identifiers}, headers=headers
+    )
 
 
 def alerts(client, headers, **query) -> list[dict]:

@@ -71,7 +71,9 @@ def count(db, model) -> int:
 
 def lookup(client, headers, identifiers):
     response = client.post(
-        "/v1/lookups", json={"purpose": "complaint_intake", "reference": "CMP-1", "identifiers": identifiers}, headers=headers
+        "/v1/lookups",
+        json={"purpose": "complaint_intake", "reference": "CMP-1", "identifiers": identifiers},
+        headers=headers,
     )
     assert response.status_code == 200, response.get_json()
     return response.get_json()

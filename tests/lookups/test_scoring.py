@@ -9,6 +9,7 @@ import pytest
 
 from federation.lookups.actions import RULES, Ladder, Strike, recommend
 from federation.lookups.scoring import Candidate, ScoringModel, identity, score
+from federation.protective.ladder import protect
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
 MODEL = ScoringModel()
@@ -129,7 +130,8 @@ def test_a_second_strike_bans_whatever_the_first_ones_freeze():
 
 def test_the_published_ladder_names_every_rule_recommend_can_give():
     published = [(action, rule) for action, rule, *_ in RULES]
-    given = {
+    capped = protect(recommend(LADDER, [Strike(1, 2, None, None, NOW)], 0.9, NOW))
+    given = {(capped.action, capped.rule)} | {
         (r.action, r.rule)
         for r in [
             recommend(LADDER, [Strike(1, 3, None, None, NOW)], 0.9, NOW),

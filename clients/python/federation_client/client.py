@@ -32,7 +32,18 @@ import requests
 from .errors import ProblemError, RateLimited, RequestTimeout, TransportError, error_for
 from .identifiers import HashedIdentifier, IdentifierHashes, hash_all_salts
 from .keys import PrivateKey, algorithm_of, load_private_key
-from .models import BatchItem, Change, Dispute, Entry, Key, LookupResult, Member, RekeyResult, SubjectResult
+from .models import (
+    BatchItem,
+    Change,
+    Dispute,
+    Entry,
+    Key,
+    LookupResult,
+    Member,
+    ProtectiveRegistration,
+    RekeyResult,
+    SubjectResult,
+)
 from .salts import Salt
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -355,6 +366,26 @@ class FederationClient:
         return Entry.from_dict(
             self.request("POST", f"/v1/entries/{ref}/retract", json={"reason": reason}, idempotent=True)
         )
+
+    # -- protective registration ---------------------------------------------------------------------
+    def register_protection(
+        self, case_ref: str, raw: RawIdentifiers, *, reason: str, evidence: list[str]
+    ) -> ProtectiveRegistration:
+        """Flag your customer's identifiers as an identity-theft victim's (docs/disputes.md): hashed here
+        under every accepted salt; ``evidence`` the SHA-256 digests of the proof. Safe to retry by ``case_ref``."""
+        identifiers = [item.as_dict() for item in self.hash_raw(raw) if item.type != "ip_net"]
+        body = {"case_ref": case_ref, "identifiers": identifiers, "reason": reason, "evidence": evidence}
+        return ProtectiveRegistration.from_dict(
+            self.request("POST", "/v1/protective-registrations", json=body, idempotent=True)
+        )
+
+    def protective_registrations(self) -> list[ProtectiveRegistration]:
+        body = self.request("GET", "/v1/protective-registrations")
+        return [ProtectiveRegistration.from_dict(item) for item in body["registrations"]]
+
+    def withdraw_protection(self, ref: str, reason: str) -> ProtectiveRegistration:
+        path = f"/v1/protective-registrations/{ref}/withdraw"
+        return ProtectiveRegistration.from_dict(self.request("POST", path, json={"reason": reason}, idempotent=True))
 
     # -- due process and the change feed --------------------------------------------------------------
     def dispute(self, entry_ref: str, reason: str, evidence: list[dict[str, Any]] | None = None) -> Dispute:

@@ -167,6 +167,8 @@ class IdentifierResult:
     matches: tuple[dict[str, Any], ...]
     factors: dict[str, Any]
     recommended_action: Action
+    #: An identity-theft victim's identifier: the server never recommends more than review on it alone.
+    protective_registration: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IdentifierResult:
@@ -180,6 +182,7 @@ class IdentifierResult:
             matches=tuple(data.get("matches") or ()),
             factors=dict(data.get("factors") or {}),
             recommended_action=Action.from_dict(action) if action else ACCEPT,
+            protective_registration=bool(data.get("protective_registration", False)),
         )
 
 
@@ -191,6 +194,8 @@ class SubjectResult:
     reporting_members: int
     factors: dict[str, Any]
     recommended_action: Action
+    #: One of the subject's identifiers is under protective registration (docs/disputes.md).
+    protective_registration: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubjectResult:
@@ -201,6 +206,7 @@ class SubjectResult:
             reporting_members=int(data["reporting_members"]),
             factors=dict(data["factors"]),
             recommended_action=Action.from_dict(data["recommended_action"]),
+            protective_registration=bool(data.get("protective_registration", False)),
         )
 
 
@@ -263,4 +269,31 @@ class Dispute:
             outcome=data.get("outcome"),
             decision_reason=data.get("decision_reason"),
             decided_by_role=data.get("decided_by_role"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectiveRegistration:
+    """One of your protective registrations (an identity-theft victim's identifiers); nothing about listings."""
+
+    ref: str
+    case_ref: str | None
+    types: tuple[str, ...]
+    reason: str
+    status: str  # active | expired | withdrawn
+    confirmed: bool
+    created_at: datetime | None
+    expires_at: datetime | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProtectiveRegistration:
+        return cls(
+            ref=data["ref"],
+            case_ref=data.get("case_ref"),
+            types=tuple(data.get("types") or ()),
+            reason=data["reason"],
+            status=data["status"],
+            confirmed=bool(data.get("confirmed")),
+            created_at=_time(data.get("created_at")),
+            expires_at=_time(data.get("expires_at")),
         )

@@ -78,6 +78,9 @@ class IdentifierResultSchema(ma.Schema):
     reporting_members = ma.fields.Integer()
     first_reported_at = ma.fields.String()
     last_reported_at = ma.fields.String()
+    protective_registration = ma.fields.Boolean(
+        metadata={"description": "An identity-theft victim's identifier: never more than review on it alone."}
+    )
     matches = ma.fields.List(ma.fields.Nested(MatchSchema))
     factors = ma.fields.Dict()
     recommended_action = ma.fields.Nested(ActionSchema)
@@ -89,6 +92,9 @@ class SubjectResultSchema(ma.Schema):
     confidence = ma.fields.Float()
     matched_entries = ma.fields.Integer()
     reporting_members = ma.fields.Integer()
+    protective_registration = ma.fields.Boolean(
+        metadata={"description": "An identity-theft victim's identifier: never more than review on it alone."}
+    )
     factors = ma.fields.Dict()
     recommended_action = ma.fields.Nested(ActionSchema)
 
