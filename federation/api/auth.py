@@ -24,7 +24,7 @@ from ..extensions import db
 from ..members.access import AccessCache, signal_for, watch_member_changes
 from ..members.replay import DatabaseReplayStore, RedisReplayStore, ReplayStore
 from ..members.signing import KeyFile, SigningKeySet
-from ..members.tokens import InvalidToken, VerifiedTokenCache, verify_access_token
+from ..members.tokens import AccessClaims, InvalidToken, VerifiedTokenCache, verify_access_token
 
 REALM = 'Bearer realm="blacklist-federation"'
 #: The OpenAPI security scheme every protected operation names (``register_blueprints``).
@@ -106,18 +106,12 @@ def authenticate(scopes: tuple[str, ...]) -> Principal:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send an access token: Authorization: Bearer <token>.", headers={"WWW-Authenticate": REALM})
-    state, now = auth_state(), utcnow()
-    # The key file first (one stat): a key retired by another process empties the cache of
-    # tokens it verified before any of them is served from it.
-    key_set = state.key_set
-    claims = state.cache.get(token, now)
-    if claims is None:
-        try:
-            claims = verify_access_token(key_set, token, issuer=state.issuer, now=now)
-        except InvalidToken as error:
-            error.headers["WWW-Authenticate"] = f'{REALM}, error="invalid_token"'
-            raise
-        state.cache.put(token, claims)
+    state = auth_state()
+    try:
+        claims = _verified_claims(state, token)
+    except InvalidToken as error:
+        error.headers["WWW-Authenticate"] = f'{REALM}, error="invalid_token"'
+        raise
     access = state.access.get(db.session, claims.member_id)
     status = access.status if access is not None else "missing"
     if status != "active":
@@ -152,16 +146,23 @@ def token_member_id() -> str | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    state, now = auth_state(), utcnow()
+    try:
+        return _verified_claims(auth_state(), token).member_id
+    except InvalidToken:
+        return None
+
+
+def _verified_claims(state: AuthState, token: str) -> AccessClaims:
+    """The token's claims, from the cache or verified once and cached; ``InvalidToken`` otherwise."""
+    now = utcnow()
+    # The key file first (one stat): a key retired by another process empties the cache of
+    # tokens it verified before any of them is served from it.
     key_set = state.key_set
     claims = state.cache.get(token, now)
     if claims is None:
-        try:
-            claims = verify_access_token(key_set, token, issuer=state.issuer, now=now)
-        except InvalidToken:
-            return None
+        claims = verify_access_token(key_set, token, issuer=state.issuer, now=now)
         state.cache.put(token, claims)
-    return claims.member_id
+    return claims
 
 
 def requires(*scopes: str) -> Callable:
