@@ -37,8 +37,6 @@ def test_a_lookup_budget_override_needs_a_reason(client, db, auth, make_member):
     changes refuse the same request (422 at /reason)."""
     admin = auth.headers(make_member("root", roles=["admin"]))
     make_member("risk-c", roles=["query"])
-    response = client.post(
-        "/v1/members/risk-c/lookup-budget", json={"daily_lookup_quota": 2_000_000}, headers=admin
-    )
+    response = client.post("/v1/members/risk-c/lookup-budget", json={"daily_lookup_quota": 2_000_000}, headers=admin)
     events = db.session.scalars(select(Event).where(Event.tag == "member:budget_changed")).all()
     assert response.status_code == 422, (response.status_code, [e.payload for e in events])

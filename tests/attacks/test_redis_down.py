@@ -29,8 +29,11 @@ def test_a_lookup_still_answers_when_redis_is_down(make_database_url, tmp_path):
         client = app.test_client()
         with app.test_request_context():
             token, _ = issue_access_token(
-                auth_state().key_set, issuer=app.config["ISSUER"], member_id="risk-c",
-                scopes=frozenset({"query"}), now=utcnow(),
+                auth_state().key_set,
+                issuer=app.config["ISSUER"],
+                member_id="risk-c",
+                scopes=frozenset({"query"}),
+                now=utcnow(),
             )
         headers = {"Authorization": f"Bearer {token}"}
         body = {"purpose": "complaint_intake", "reference": "CMP-1", "identifiers": hashed(app, "phone", "13912345678")}

@@ -54,7 +54,11 @@ def forged_rekey(app, first: str, proven: str, attached: str) -> dict:
 def lookup_by_hand(client, app, headers, raw: str) -> dict:
     response = client.post(
         "/v1/lookups",
-        json={"purpose": "complaint_intake", "reference": "CMP-9", "identifiers": hashed_under(app, "rot-2", "phone", raw)},
+        json={
+            "purpose": "complaint_intake",
+            "reference": "CMP-9",
+            "identifiers": hashed_under(app, "rot-2", "phone", raw),
+        },
         headers=headers,
     )
     assert response.status_code == 200, response.get_json()
