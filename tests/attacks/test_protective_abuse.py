@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from federation.entries import salt_rotation
-from tests.api.test_protective import action, list_phone, parties, register, verdict  # noqa: F401 - fixture
+from tests.api.test_protective import action, list_phone, parties, register, verdict  # noqa: F401, F811 - fixture
 from tests.entries.factories import entry_payload, hashed_all, hashed_under
 
 OWN_CUSTOMER = "13700137000"  # the number the dishonest member registers, as its "victim"
 FRAUDSTER = "13600136000"  # the number it wants shielded, never registered by anyone
 
 
-def test_a_registration_cannot_be_taught_to_shield_a_number_it_never_named(client, app, db, parties, salts):
+def test_a_registration_cannot_be_taught_to_shield_a_number_it_never_named(client, app, db, parties, salts):  # noqa: F811
     """Broken: a protective registration flags the identifiers it was given, and "what a dishonest member can
     gain by shielding a fraudster is bounded ... made visible" (every registration in the reviewers' queue,
     with its member). During a salt rotation the registration "learns" a new salt's hash from any entry that
