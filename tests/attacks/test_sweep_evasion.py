@@ -71,3 +71,25 @@ def test_duplicate_identifiers_in_one_lookup_are_each_counted_as_hits(client, ap
     known = hashed(app, "phone", PLANTED)[0]
     response = sweep_lookup(client, parties["sweeper"], [known] * 1000)
     assert response.status_code == 422 or response.get_json()["hits"] <= 1, response.get_json()["hits"]
+
+
+def test_padding_with_the_sweepers_own_distinct_listings_evades_the_detector(client, app, auth, make_member, parties):
+    """Broken: "a sweep of random phone hashes by one member is stopped within 5,000 lookups". Even without
+    repeating a hash, a member that also lists counts its *own* entries as hits: it lists 20 of its own
+    customers and puts them in every 1,000-identifier batch (2 % hits), and 9,800 random phone hashes are
+    answered with no alert. Rejecting duplicates alone would not close the evasion."""
+    shop = auth.headers(make_member("shop-sweeper", roles=["submit", "query"]))
+    big_member(client, parties["fed-admin"], "shop-sweeper")
+    own = [f"1391000{i:04d}" for i in range(20)]
+    for i, phone in enumerate(own):
+        list_entry(client, app, shop, f"own-{i}", phone=phone)
+    padding = [hashed(app, "phone", phone)[0] for phone in own]
+    sweep = random_phones(app, 9800, seed=12)
+    answered_random = 0
+    for start in range(0, len(sweep), 980):
+        response = sweep_lookup(client, shop, padding + sweep[start : start + 980])
+        if response.status_code != 200:
+            break
+        answered_random += 980
+    alerts = client.get("/v1/alerts", headers=parties["fed-admin"]).get_json()["alerts"]
+    assert answered_random < 5000, f"{answered_random} random phone hashes answered, alerts: {alerts}"
