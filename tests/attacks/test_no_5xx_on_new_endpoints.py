@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api.test_lookups import list_entry
 from tests.entries.factories import hashed
 
 BODIES = [
@@ -176,3 +177,43 @@ def test_odd_purposes_and_references_are_422_never_5xx(client, app, everyone, pu
     assert response.status_code in (200, 422), response.get_json()
     if reference in ("13800138000", "1.2.3.4", "11010519491231002X", "2001:db8:0:0:0:0:0:1", "١٢٣٤٥٦٧٨٩٠١"):
         assert response.status_code == 422, (reference, response.get_json())
+
+
+GROUPED = [
+    {"type": "phone", "hashes": []},
+    {"type": "phone", "hashes": [None]},
+    {"type": "phone", "hashes": [{"key_id": None, "hash": None}, {"key_id": None, "hash": None}]},
+    {"type": ["phone"], "hashes": [{"key_id": "k", "hash": "ab" * 32}]},
+    {"type": {"a": 1}, "hash": "ab" * 32, "key_id": "k"},
+    {"type": "phone", "hashes": [{"key_id": ["k"], "hash": "ab" * 32}, {"key_id": ["k"], "hash": "ab" * 32}]},
+    {"type": "phone", "hashes": [{"key_id": {"k": 1}, "hash": "AB" * 32}]},
+    {"type": "phone", "hashes": "ab" * 32},
+    {"type": "phone", "hash": "ab" * 32, "hashes": [{"key_id": "k", "hash": "ab" * 32}]},
+    {"type": "phone", "hashes": [{"key_id": "k", "hash": "ab" * 32}] * 5},
+    {"type": "phone", "hash": "ab" * 32, "key_id": "k", "subject": ["s"]},
+    {"type": "phone", "hashes": [{"key_id": "k", "hash": "ab" * 32}], "subject": {"s": 1}},
+]
+
+
+def test_odd_identifier_shapes_are_never_5xx(client, app, everyone):
+    headers, _ = everyone
+    key_id = app.extensions["federation.identifiers"].current_key_id
+    ref = list_entry(client, app, headers, "own-1")
+    failures = []
+    for item in GROUPED:
+        item = {k: (v.replace("k", key_id) if isinstance(v, str) and k == "key_id" else v) for k, v in item.items()}
+        bodies = {
+            "/v1/lookups": {"purpose": "complaint_intake", "reference": "R-1", "identifiers": [item]},
+            "/v1/entries:rekey": {"entries": [{"ref": ref, "identifiers": [item]}]},
+            "/v1/protective-registrations": {
+                "case_ref": "c1",
+                "identifiers": [item],
+                "reason": "other",
+                "evidence": ["a" * 64],
+            },
+        }
+        for path, body in bodies.items():
+            response = client.post(path, json=body, headers=headers)
+            if response.status_code >= 500:
+                failures.append((path, item, response.status_code))
+    assert failures == []
