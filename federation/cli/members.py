@@ -107,7 +107,7 @@ def _count_or_none(_ctx, _param, value: str | None) -> object:
 @click.argument("member_id")
 @click.option("--declared", callback=_count_or_none, help="declared lookups per day ('none' clears it)")
 @click.option("--quota", callback=_count_or_none, help="admin override of the daily budget ('none': sized)")
-@click.option("--reason", default="", help="recorded in the event")
+@click.option("--reason", default="", help="why (required for a change; recorded in the event)")
 @with_appcontext
 def members_budget(member_id, declared, quota, reason) -> None:
     """Set (or, with no option, show) a member's declared volume and daily lookup budget override."""
@@ -137,7 +137,7 @@ def members_budget(member_id, declared, quota, reason) -> None:
 
 @members_group.command("suspend")
 @click.argument("member_id")
-@click.option("--reason", default="", help="recorded in the event")
+@click.option("--reason", default="", help="why (required for a change; recorded in the event)")
 @with_appcontext
 def members_suspend(member_id, reason) -> None:
     """Refuse the member everywhere at once, live tokens included."""
@@ -154,7 +154,7 @@ def members_suspend(member_id, reason) -> None:
 
 @members_group.command("activate")
 @click.argument("member_id")
-@click.option("--reason", default="", help="recorded in the event")
+@click.option("--reason", default="", help="why (required for a change; recorded in the event)")
 @with_appcontext
 def members_activate(member_id, reason) -> None:
     """Activate a pending or suspended member."""

@@ -159,6 +159,8 @@ def set_lookup_budget(
             changes[field] = {"from": getattr(member, field), "to": value}
             setattr(member, field, value)
     if changes:
+        if not reason.strip():  # an override is an admin's judgement: the audit says why, as for trust
+            raise _field_error("/reason", "Say why the budget changes: the reason is recorded.")
         member.updated_at = now
         record(
             session,

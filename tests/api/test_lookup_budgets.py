@@ -61,6 +61,7 @@ def lookup(client, headers, items, reference="CMP-2026-0001", purpose="complaint
 
 
 def set_budget(client, admin, member_id, **body):
+    body.setdefault("reason", "limits under test")
     return client.post(f"/v1/members/{member_id}/lookup-budget", json=body, headers=admin)
 
 
@@ -195,6 +196,6 @@ def test_the_declared_volume_is_set_at_admission(client, admin):
 def test_the_cli_sets_and_shows_budgets(cli, make_member):
     make_member("risk-c")
     assert "declared 1000" in cli("members", "budget", "risk-c", "--declared", "1000", "--reason", "contract")
-    assert "quota 50" in cli("members", "budget", "risk-c", "--quota", "50")
-    assert "quota -" in cli("members", "budget", "risk-c", "--quota", "none")
+    assert "quota 50" in cli("members", "budget", "risk-c", "--quota", "50", "--reason", "trial")
+    assert "quota -" in cli("members", "budget", "risk-c", "--quota", "none", "--reason", "trial over")
     assert '"declared_daily_lookups": 1000' in cli("members", "show", "risk-c")

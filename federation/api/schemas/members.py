@@ -52,7 +52,11 @@ class LookupBudgetChangeSchema(ma.Schema):
         validate=ma.validate.Range(min=0, max=MAX_DAILY_LOOKUPS),
         metadata={"description": "Override of the daily budget in identifiers; null: sized from the declared volume."},
     )
-    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    reason = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=500),
+        metadata={"description": "Why: recorded in the audit event. No personal data."},
+    )
 
 
 class LookupBudgetSchema(ma.Schema):
