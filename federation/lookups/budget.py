@@ -102,16 +102,26 @@ def refusal(allowance: Allowance, cost: int, used: Usage, now: datetime) -> TooM
             f"Daily lookup budget of {allowance.daily} identifiers reached ({used.today} used today, "
             f"{cost} asked); it resets at 00:00 UTC.",
             code="quota_exceeded",
-            headers={"Retry-After": str(to_midnight)},
+            headers=_refusal_headers(allowance.daily, used.today, to_midnight),
         )
     if used.this_minute + cost > allowance.burst:
         return TooManyRequests(
             f"Burst limit of {allowance.burst} identifiers per minute reached ({used.this_minute} used this "
             f"minute, {cost} asked).",
             code="burst_exceeded",
-            headers={"Retry-After": str(to_next_minute)},
+            headers=_refusal_headers(allowance.burst, used.this_minute, to_next_minute),
         )
     return None
+
+
+def _refusal_headers(limit: int, used: int, reset: int) -> dict[str, str]:
+    """A refusal names the limit it hit in the same ``RateLimit-*`` headers flask-limiter's 429s carry."""
+    return {
+        "Retry-After": str(reset),
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(max(0, limit - used)),
+        "RateLimit-Reset": str(reset),
+    }
 
 
 class BudgetCounter(Protocol):
