@@ -190,6 +190,8 @@ def expand(warninglist: Warninglist, limits: Limits, *, default_region: str = "C
                     expansion.skipped.append((index, reason))
         else:  # a value read under several types is skipped only if no type takes it
             reasons = [_add_literal(index, t, value, default_region, expansion) for t in warninglist.types]
+            if "phone" in warninglist.types and not reasons[warninglist.types.index("phone")]:
+                _add_hand_written_phone(value, default_region, expansion)
             if all(reasons) and not _add_as_written(index, value, warninglist.types, default_region, expansion):
                 expansion.skipped.append((index, "; ".join(r for r in reasons if r)))
         if len(expansion.values) > limits.max_values:
@@ -208,6 +210,19 @@ def _add_literal(index: int, type_: str, value: str, default_region: str, expans
         return f"not a valid {type_} ({getattr(error, 'code', f'{type_}.syntax')})"
     expansion.values.add((type_, canonical))
     return None
+
+
+def _add_hand_written_phone(value: str, default_region: str, expansion: Expansion) -> None:
+    """A valid number's forms a member hashing by hand may use instead of E.164: the national digits
+    (``13800138000``, ``01012345678``), the significant number, and ``<country code><number>`` without
+    ``+``. The spec's canonical form is already in; these catch what the SDK would have normalised."""
+    number = phonenumbers.parse(value, default_region)
+    significant = phonenumbers.national_significant_number(number)
+    national = "".join(
+        ch for ch in phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL) if ch.isdigit()
+    )
+    for digits in (significant, national, f"{number.country_code}{significant}"):
+        expansion.values.add(("phone", digits))
 
 
 def _add_as_written(index: int, value: str, types: tuple[str, ...], default_region: str, expansion: Expansion) -> bool:

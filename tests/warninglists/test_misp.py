@@ -16,8 +16,21 @@ def phones(*values: str) -> dict:
 
 def test_string_values_are_normalised_by_the_identifier_spec():
     expansion = expand(parse(phones("138 0013 8000", "+86 139-1234-5678")), Limits())
-    assert expansion.values == {("phone", "+8613800138000"), ("phone", "+8613912345678")}
+    canonical = {("phone", "+8613800138000"), ("phone", "+8613912345678")}
+    # and the forms a member hashing by hand may use instead: national digits, with the country code
+    by_hand = {
+        ("phone", "13800138000"),
+        ("phone", "8613800138000"),
+        ("phone", "13912345678"),
+        ("phone", "8613912345678"),
+    }
+    assert expansion.values == canonical | by_hand
     assert not expansion.skipped and not expansion.as_written
+
+
+def test_a_landline_is_also_hashed_with_its_trunk_prefix():
+    expansion = expand(parse(phones("+86 10 6552 9988")), Limits())
+    assert {v for _, v in expansion.values} == {"+861065529988", "1065529988", "01065529988", "861065529988"}
 
 
 def test_short_service_numbers_are_hashed_as_written_and_other_junk_is_reported():
