@@ -47,8 +47,15 @@ def reference_problem(reference: object) -> str | None:
 
 
 def looks_personal(reference: str) -> bool:
-    """Whether the reference normalises as one of a person's identifiers."""
+    """Whether the reference normalises as one of a person's identifiers, or carries one inside it.
+
+    Inside: a national id (``ID11010519491231002X``), an IP address (``IP-203.0.113.9``) or a mobile
+    number as one unbroken run of digits (``TEL13800138000``, ``+86`` included). Only whole digit
+    runs are read as numbers, so a long order number is never split into a "phone" at random.
+    """
     if ("." in reference or ":" in reference) and _is_address(reference):
+        return True
+    if _carries_identifier(reference):
         return True
     if len(_DIGITS.findall(reference)) < 7:  # no phone number or national id has fewer digits
         return False
@@ -57,6 +64,26 @@ def looks_personal(reference: str) -> bool:
     if _NO_LETTERS.fullmatch(reference):
         return any(_is(type_, reference) for type_ in _PERSONAL_TYPES)
     return _is("national_id", reference)
+
+
+_EMBEDDED_ID = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])")
+_EMBEDDED_IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
+_EMBEDDED_IPV6 = re.compile(r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}")
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def _carries_identifier(reference: str) -> bool:
+    if any(_is("national_id", found) for found in _EMBEDDED_ID.findall(reference)):
+        return True
+    if any(_is_address(found) for found in _EMBEDDED_IPV4.findall(reference)):
+        return True
+    if any(found.count(":") >= 2 and _is_address(found) for found in _EMBEDDED_IPV6.findall(reference)):
+        return True
+    return any(
+        (len(run) == 11 and run[0] == "1" or len(run) == 13 and run.startswith("861"))
+        and _is("phone", "+86" + run[-11:])
+        for run in _DIGIT_RUN.findall(reference)
+    )
 
 
 def _is_address(text: str) -> bool:
