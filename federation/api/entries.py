@@ -86,6 +86,7 @@ def rekey(body):
         body["entries"],
         identifier_secrets=current_app.extensions["federation.identifiers"],
         now=utcnow(),
+        guard_days=current_app.extensions["federation.entries.policy"].reinsertion_guard_days,
     )
     return {"rekeyed": sum(r.status == "rekeyed" for r in results), "results": results}
 

@@ -177,11 +177,24 @@ def import_rows(
         except Conflict as error:
             report.reject(line, error.code, [field_error("/case_ref", error.detail, location="row")])
         else:
-            report.created += outcome.created
-            report.existing += not outcome.created
-            if not outcome.created:  # imported before a salt rotation: add the hashes under the new salt
+            if outcome.created:
+                report.created += 1
+            else:  # imported before a salt rotation: add the hashes under the new salt, screened as a listing's
                 item = rekeying.RekeyItem(outcome.entry.ref, submission.identifiers)
-                rekeying.rekey(session, member_id, [item], identifier_secrets=identifier_secrets, now=now)
+                try:
+                    with session.begin_nested():
+                        rekeying.rekey(
+                            session,
+                            member_id,
+                            [item],
+                            identifier_secrets=identifier_secrets,
+                            now=now,
+                            guard_days=policy.reinsertion_guard_days,
+                        )
+                except ValidationFailed as error:
+                    report.reject(line, error.code, error.errors or [])
+                else:
+                    report.existing += 1
         if done % COMMIT_EVERY == 0:
             session.commit()
         progress(1)

@@ -13,6 +13,15 @@ A re-key can only widen what an entry already holds, never add an identifier:
 each identifier sent must prove itself by a hash equal to one the entry
 already stores (same type, same salt, same value); the others are reported as
 unmatched and ignored.
+
+What the server cannot prove is that the *new* salt's hash is of the same value:
+hashes under two keys cannot be compared. So a new hash is screened like a
+listing's: a warninglisted value is refused (422, naming the list) or marked as
+the list says, and a hash under a live reinsertion guard is refused (422: a
+listing overturned in due process does not come back through a re-key; a new
+listing, held for a reviewer, is the way). A protective registration flags the
+new rows as it flags any (``protective/flags.py``). The rest is the same trust
+as a listing, and audited (``entry:rekeyed``, with the key ids added).
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ from sqlalchemy.orm import Session, selectinload
 from ..errors import ValidationFailed, field_error
 from ..events.service import record
 from ..identifiers.secrets import IdentifierSecrets
+from ..warninglists.screening import screen
+from .guard import live_guards
 from .models import Entry, EntryIdentifier
 from .rules import HashedId
 
@@ -57,8 +68,12 @@ def rekey(
     *,
     identifier_secrets: IdentifierSecrets,
     now: datetime,
+    guard_days: int,
 ) -> list[RekeyResult]:
-    """Add the missing salts' hashes to the member's own entries; one result per item, in order."""
+    """Add the missing salts' hashes to the member's own entries; one result per item, in order.
+
+    Nothing is written unless every new hash passes the warninglists and the reinsertion guards.
+    """
     _check_key_ids(items, identifier_secrets)
     refs = {item.ref for item in items}
     entries = {
@@ -69,13 +84,14 @@ def rekey(
             .options(selectinload(Entry.identifiers))
         )
     }
-    results = []
+    results, new_rows = [], []
     for index, item in enumerate(items):
         entry = entries.get(item.ref)  # another member's entry is "not found": its existence is not revealed
         if entry is None or entry.state not in REKEYABLE_STATES:
             results.append(RekeyResult(index, item.ref, "not_found" if entry is None else "ended"))
             continue
         added, unmatched = _rekey_entry(entry, item.identifiers, identifier_secrets)
+        new_rows += [(f"/entries/{index}/identifiers/{row.position}", row) for row in added]
         if added:
             record(
                 session,
@@ -86,8 +102,29 @@ def rekey(
                 payload={"ref": entry.ref, "added": len(added), "key_ids": sorted({row.key_id for row in added})},
             )
         results.append(RekeyResult(index, entry.ref, "rekeyed" if added else "unchanged", len(added), unmatched))
+    _screen(session, new_rows, guard_days=guard_days, now=now)
     session.flush()
     return results
+
+
+def _screen(session: Session, rows: list[tuple[str, EntryIdentifier]], *, guard_days: int, now: datetime) -> None:
+    """Refuse (422, the request's transaction rolls back) what a listing of the same hashes could not do."""
+    screen(session, rows)  # warninglists: refuse, or mark down-weighted
+    guarded = {
+        value
+        for guard in live_guards(session, [row.stored_hash for _, row in rows], days=guard_days, now=now)
+        for value in (item.stored_hash for item in guard.hashes)
+    }
+    refused = [pointer for pointer, row in rows if row.stored_hash in guarded]
+    if refused:
+        raise ValidationFailed(
+            "An identifier is under a reinsertion guard after an upheld dispute or appeal; a re-key cannot "
+            "bring it back. List it anew (it is held for a reviewer) if you have new evidence.",
+            code="reinsertion_guarded",
+            errors=[
+                field_error(pointer, "Under a reinsertion guard.", code="reinsertion_guarded") for pointer in refused
+            ][:100],
+        )
 
 
 def _check_key_ids(items: list[RekeyItem], identifier_secrets: IdentifierSecrets) -> None:

