@@ -126,7 +126,12 @@ def _rows_of(keys: list[bytes], rows_by_hash: dict[bytes, list[Any]]) -> list[An
     """The entries one identifier matched, each once, however many of its hashes matched it."""
     if len(keys) == 1:
         return rows_by_hash.get(keys[0], [])
-    by_entry = {row.id: row for key in keys for row in rows_by_hash.get(key, ())}
+    by_entry: dict[int, Any] = {}
+    for key in keys:
+        for row in rows_by_hash.get(key, ()):
+            # One row per entry; a protective flag is on the registered salt's row only, so it is kept.
+            if row.id not in by_entry or row.protected and not by_entry[row.id].protected:
+                by_entry[row.id] = row
     return list(by_entry.values())
 
 

@@ -7,20 +7,22 @@ protected stored hashes per worker, would need invalidation across workers on ev
 and withdrawal; the column costs nothing on the hot path (measured: within noise on the matching
 query) and is exact the moment the registering transaction commits.
 
+The flag is per row, on the row's own hash: a row is flagged when a registration holds exactly
+that stored hash. Not per identifier group: an entry that carries a registered number under one
+salt and another number under a new salt (nothing can check that two hashes under two salts are
+of one value) would otherwise shield the other number, and teaching the registration that hash
+would let any member extend a victim's shield to a fraudster (``tests/attacks/test_protective_abuse.py``).
+So a registration covers the salts it was made under, and a lookup hashed under every accepted
+salt (the SDK's) finds it through any of them; after the old salt is retired, the holder
+registers again (``docs/disputes.md``).
+
 The column is kept right at three moments:
 
 * a registration is made, confirmed or withdrawn: :func:`reflag` recomputes the rows holding its
   hashes from every active registration (the latest expiry wins; none: NULL);
-* an entry identifier row is added (a submission, a batch, an import, a re-key after a salt
-  rotation): a ``before_flush`` listener flags it if a registration covers any hash of its
-  identifier (:func:`_flag_new_identifiers`);
+* an entry identifier row is added (a submission, a batch, an import, a re-key): a
+  ``before_flush`` listener flags it if a registration holds its hash (:func:`_flag_new_identifiers`);
 * an expiry needs nothing: the matching query compares ``protected_until`` with the clock.
-
-Both paths also *teach* the registration: when an identifier it covers is held under a salt it has
-no hash for (an entry re-keyed after a rotation, or submitted under old and new salts), the
-registration copies that stored hash. The proof is the same as a re-key's (the entry holds a hash
-the registration already had, at the same identifier), so a registration follows salt rotations
-without its holder sending anything again.
 """
 
 from __future__ import annotations
@@ -41,43 +43,19 @@ def reflag(session: Session, stored_hashes: Collection[bytes]) -> int:
     if not stored_hashes:
         return 0
     session.flush()
-    positions = set(
-        session.execute(
-            select(EntryIdentifier.entry_id, EntryIdentifier.position).where(
-                EntryIdentifier.stored_hash.in_(list(stored_hashes))
-            )
-        ).all()
-    )
-    if not positions:
-        return 0
-    rows = [
-        row
-        for row in session.execute(
-            select(
-                EntryIdentifier.id,
-                EntryIdentifier.entry_id,
-                EntryIdentifier.position,
-                EntryIdentifier.stored_hash,
-                EntryIdentifier.key_id,
-                EntryIdentifier.protected_until,
-            ).where(EntryIdentifier.entry_id.in_({entry_id for entry_id, _ in positions}))
+    rows = session.execute(
+        select(EntryIdentifier.id, EntryIdentifier.stored_hash, EntryIdentifier.protected_until).where(
+            EntryIdentifier.stored_hash.in_(list(stored_hashes))
         )
-        if (row.entry_id, row.position) in positions
-    ]
-    groups: dict[tuple[int, int], list] = defaultdict(list)
-    for row in rows:
-        groups[(row.entry_id, row.position)].append(row)
+    ).all()
     covering = _covering(session, {row.stored_hash for row in rows})
     changes: dict[datetime | None, list[int]] = defaultdict(list)
-    held: dict[int, set[bytes]] = {}
     flagged = 0
-    for group in groups.values():
-        until = _until(covering, (row.stored_hash for row in group))
+    for row in rows:
+        until = _until(covering, (row.stored_hash,))
         flagged += until is not None
-        for row in group:
-            if row.protected_until != until:
-                changes[until].append(row.id)
-        _learn(session, covering, [(row.stored_hash, row.key_id) for row in group], held)
+        if row.protected_until != until:
+            changes[until].append(row.id)
     for until, ids in changes.items():
         session.execute(update(EntryIdentifier).where(EntryIdentifier.id.in_(ids)).values(protected_until=until))
     return flagged
@@ -102,38 +80,8 @@ def _until(covering: dict[bytes, list[tuple[int, datetime]]], hashes: Iterable[b
     return max(expiries) if expiries else None
 
 
-def _learn(
-    session: Session,
-    covering: dict[bytes, list[tuple[int, datetime]]],
-    group: list[tuple[bytes, str | None]],
-    held: dict[int, set[bytes]],
-) -> None:
-    """Give each registration covering this identifier the hashes of it under salts it lacks.
-
-    ``held``: each registration's hashes, read once per call and kept up to date here, so two
-    listings of one identifier in one batch teach it once.
-    """
-    registrations = {registration_id for value, _ in group for registration_id, _ in covering.get(value, ())}
-    for registration_id in sorted(registrations):
-        if registration_id not in held:
-            held[registration_id] = set(
-                session.scalars(
-                    select(ProtectiveRegistrationHash.stored_hash).where(
-                        ProtectiveRegistrationHash.registration_id == registration_id
-                    )
-                )
-            )
-        known = held[registration_id]
-        for value, key_id in group:
-            if value not in known:
-                known.add(value)
-                session.add(
-                    ProtectiveRegistrationHash(registration_id=registration_id, stored_hash=value, key_id=key_id)
-                )
-
-
 def _flag_new_identifiers(session: Session, _flush_context: object, _instances: object) -> None:
-    """Flag identifier rows about to be inserted when a registration covers their identifier.
+    """Flag identifier rows about to be inserted whose own hash a registration holds.
 
     One indexed query per flush that inserts identifier rows (a submission or a batch), none
     otherwise; the lookup path never flushes.
@@ -142,24 +90,11 @@ def _flag_new_identifiers(session: Session, _flush_context: object, _instances: 
     if not new:
         return
     with session.no_autoflush:
-        groups: dict[tuple[int, int], list[EntryIdentifier]] = {}
+        covering = _covering(session, {row.stored_hash for row in new})
         for row in new:
-            key = (id(row.entry), row.position)
-            if key in groups:
-                continue
-            siblings = row.entry.identifiers if row.entry is not None else [row]
-            groups[key] = [other for other in siblings if other.position == row.position]
-        covering = _covering(session, {row.stored_hash for group in groups.values() for row in group})
-        if not covering:
-            return
-        held: dict[int, set[bytes]] = {}
-        for group in groups.values():
-            until = _until(covering, (row.stored_hash for row in group))
-            if until is None:
-                continue
-            for row in group:
+            until = _until(covering, (row.stored_hash,))
+            if until is not None:
                 row.protected_until = until
-            _learn(session, covering, [(row.stored_hash, row.key_id) for row in group], held)
 
 
 def init_protective_flags() -> None:
