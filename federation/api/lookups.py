@@ -15,6 +15,7 @@ from ..lookups import service as lookups
 from ..lookups.actions import Ladder
 from ..lookups.audit import AuditSpool
 from ..lookups.budget import budget_for, rate_limit_headers, redis_for
+from ..lookups.novelty import Novelty
 from ..lookups.requests import parse_lookup
 from ..lookups.scoring import ScoringModel
 from ..lookups.sweep_service import sweep_detector
@@ -37,6 +38,7 @@ def init_lookups(app: Flask) -> None:
         postgresql = db.engine.dialect.name == "postgresql"
         read_engine = db.engine.execution_options(isolation_level="AUTOCOMMIT") if postgresql else db.engine
         app.extensions["federation.lookups.read_engine"] = read_engine
+    app.extensions["federation.lookups.novelty"] = Novelty()
     app.extensions["federation.lookups"] = lookups.LookupContext(
         model=ScoringModel.from_config(app.config),
         ladder=Ladder.from_config(app.config),
@@ -65,11 +67,15 @@ def lookup():
     # Core, not the ORM session: nothing here is an object. The lookup only reads (the audit row
     # goes to the audit writer), on the read engine.
     with current_app.extensions["federation.lookups.read_engine"].connect() as connection:
-        result = lookups.lookup(connection, principal.member_id, query, context=context, now=now)
+        outcome = lookups.lookup(connection, principal.member_id, query, context=context, now=now)
         connection.commit()
-    # Issue 13: count the lookup for the sweep detector; on a sweep, 429 and the answer is withheld.
-    sweeps.observe(principal.member_id, len(query.items), result["hits"], result["looked_up_at"])
-    response = Response(orjson.dumps(result), mimetype="application/json")  # built as dicts: no schema dump
+    # Issue 13: the sweep detector counts what is new to the member (``novelty.py``: repeats and hits on
+    # its own listings teach nothing); on a sweep, 429 and the answer is withheld.
+    fresh = current_app.extensions["federation.lookups.novelty"].fresh(
+        principal.member_id, outcome.identifier_keys, outcome.others_hit_keys, now.timestamp()
+    )
+    sweeps.observe(principal.member_id, fresh.identifiers, fresh.hits, now)
+    response = Response(orjson.dumps(outcome.answer), mimetype="application/json")  # dicts: no schema dump
     response.headers.update(rate_limit_headers(allowance, usage, now))
     return response
 

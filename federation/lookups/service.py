@@ -49,6 +49,17 @@ class LookupContext:
     write_audit: Callable[[dict[str, Any]], None] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LookupOutcome:
+    """The member's answer, and what the sweep detector learns from it (``novelty.py``)."""
+
+    answer: dict[str, Any]
+    #: One stored hash per identifier looked up (the smallest of its salts'), and of those the ones
+    #: that matched an entry of *another* member: never part of the answer.
+    identifier_keys: list[bytes]
+    others_hit_keys: list[bytes]
+
+
 def lookup(
     connection: Connection,
     member_id: str,
@@ -56,7 +67,7 @@ def lookup(
     *,
     context: LookupContext,
     now: datetime,
-) -> dict[str, Any]:
+) -> LookupOutcome:
     """Match, score, audit."""
     secrets = context.identifier_secrets
     stored = _stored_hashes(request.items, secrets)
@@ -87,7 +98,7 @@ def lookup(
         connection.execute(_AUDIT, audit)
     else:
         context.write_audit(audit)
-    return {
+    answer = {
         "purpose": request.purpose,
         "reference": request.reference,
         "looked_up_at": now,
@@ -95,6 +106,9 @@ def lookup(
         "identifiers": identifiers,
         "subjects": subjects,
     }
+    keys = [min(item_keys) for item_keys in stored]
+    others = [key for key, rows in zip(keys, matched, strict=True) if any(row.member_id != member_id for row in rows)]
+    return LookupOutcome(answer, keys, others)
 
 
 def _stored_hashes(items: list[QueryItem], secrets: IdentifierSecrets) -> list[list[bytes]]:

@@ -1,0 +1,71 @@
+"""What a lookup tells the sweep detector: the identifiers and hits that are *new* for the member.
+
+Counting every identifier and every hit as sent lets a sweep hide its misses: pad each batch with
+a few hashes known to be listed (the same ones every time, or the sweeper's own listings) and the
+hit ratio stays above any threshold while thousands of fresh phone hashes are tested
+(``tests/attacks/test_sweep_evasion.py``). So the detector is fed
+
+* identifiers: distinct identifiers this member has not looked up in the last day, and
+* hits: those of them that matched an entry listed by *another* member (a member's own listings
+  tell it nothing it did not know).
+
+A sweep is then what it really is, many new identifiers and almost no new knowledge, whatever
+padding it carries; and a member re-checking the same customers (the bench's replayed bodies,
+a complaint checked at intake and again at refund) adds nothing either way.
+
+Per worker, in memory: a bounded, insertion-ordered set of 8-byte key prefixes per member (the
+server's peppered stored hashes, never sent anywhere). With W workers a repeat may count once per
+worker, at most W times; past ``per_member`` keys the oldest are forgotten, so a very busy member's
+old repeats count again, hits and misses alike. No Flask, no database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class Fresh:
+    identifiers: int
+    hits: int
+
+
+class Novelty:
+    def __init__(self, per_member: int = 50_000, ttl: float = DAY) -> None:
+        self.per_member, self.ttl = per_member, ttl
+        #: member -> {key: time first seen}, oldest first.
+        self._seen: dict[str, OrderedDict[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def fresh(self, member_id: str, identifiers: Sequence[bytes], hits: Sequence[bytes], now: float) -> Fresh:
+        """Count ``identifiers`` (one stored hash each) and ``hits`` (a subset) not seen in the last ``ttl``."""
+        keys = {_key(value) for value in identifiers}
+        hit_keys = {_key(value) for value in hits}
+        with self._lock:
+            seen = self._seen.setdefault(member_id, OrderedDict())
+            while seen and next(iter(seen.values())) <= now - self.ttl:
+                seen.popitem(last=False)
+            new = {key for key in keys if key not in seen}
+            for key in new:
+                seen[key] = now
+            while len(seen) > self.per_member:
+                seen.popitem(last=False)
+        return Fresh(len(new), len(new & hit_keys))
+
+    def forget(self, member_id: str) -> None:
+        """An admin lifted a sweep's throttle: the member starts afresh."""
+        with self._lock:
+            self._seen.pop(member_id, None)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+
+def _key(stored_hash: bytes) -> int:
+    return int.from_bytes(stored_hash[:8], "big")
