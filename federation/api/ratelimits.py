@@ -42,7 +42,8 @@ from ..config import limits_storage_uri
 from .auth import token_member_id
 
 #: Endpoints no request limit applies to: health checks, and lookups, which the member's lookup budget
-#: and burst limit in identifiers (``lookups/budget.py``, one Redis round trip instead of flask-limiter's three).
+#: and burst limit in identifiers (``lookups/budget.py``, leased from Redis in blocks instead of flask-limiter's
+#: three round trips per request).
 EXEMPT_ENDPOINTS = frozenset({"health.healthz", "static", "web.static", "lookups.lookup"})
 OAUTH_ENDPOINT = "oauth.issue_token"
 ADDRESS_TAG_LENGTH = 16

@@ -183,7 +183,7 @@ def lease_size(burst: int, cost: int, share: float, largest: int) -> int:
 
 def rate_limit_headers(allowance: Allowance, used: Usage, now: datetime) -> dict[str, str]:
     """``RateLimit-*`` of a lookup: the burst, in identifiers per minute (flask-limiter leaves lookups to
-    the budget, so the hot path makes one Redis round trip instead of four)."""
+    the budget, whose lease spares the hot path a Redis round trip, where flask-limiter would take three)."""
     return {
         "RateLimit-Limit": str(allowance.burst),
         "RateLimit-Remaining": str(max(0, allowance.burst - used.this_minute)),
