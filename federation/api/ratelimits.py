@@ -144,8 +144,8 @@ def init_rate_limits(app: Flask) -> Limiter:
 
 def _skip_exempt_endpoints(app: Flask, limiter: Limiter) -> None:
     """Exempt endpoints skip flask-limiter's check altogether: its request filter exempts them only after it
-    has gathered and evaluated the (then empty) set of limits, which cost 60-100 us of CPU per lookup
-    in-process (0.63-0.69 ms a single lookup without the limiter, 0.73-0.86 ms with it)."""
+    has gathered and evaluated the (then empty) set of limits: in-process a single lookup cost 0.63-0.80 ms
+    of CPU without the limiter and 0.73-0.86 ms with it (``docs/performance.md``)."""
     hooks = app.before_request_funcs.setdefault(None, [])
     check = limiter._check_request_limit
     if check not in hooks:  # disabled, or registered otherwise by a later flask-limiter: leave it be
