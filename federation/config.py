@@ -92,6 +92,11 @@ class Config:
     #: below one full batch (1,000) unless the daily budget itself is smaller.
     LOOKUP_BURST_FLOOR = 1000
     LOOKUP_BURST_SHARE = 0.05
+    #: With Redis each worker leases allowance in blocks of ``clamp(ceil(LOOKUP_BUDGET_LEASE_SHARE x burst), cost,
+    #: LOOKUP_BUDGET_LEASE_MAX)`` identifiers instead of a round trip per lookup (``lookups/budget_redis.py``):
+    #: the budget is never exceeded; other workers' unused leases can refuse a member early. 0: no leasing.
+    LOOKUP_BUDGET_LEASE_SHARE = 0.05
+    LOOKUP_BUDGET_LEASE_MAX = 10_000
     #: Due process (docs/disputes.md): days a submitter has to answer a dispute before its entry is
     #: suspended, and days a reviewer has to decide a member's dispute after receipt.
     DISPUTE_RESPONSE_DAYS = 14
@@ -176,6 +181,12 @@ class Config:
     SWEEP_VOLUME_HIT_RATIO = 0.02
     #: Seconds a detected sweep pauses the member's lookups, unless an admin resolves the alert first.
     SWEEP_THROTTLE_SECONDS = 86400
+    #: Each worker counts lookups in memory and sends them to the shared store (one Redis round trip) once
+    #: this many identifiers are pending or the last send is this many seconds old; it judges every lookup on
+    #: the last counts read plus its own pending ones. A sweep is answered at most
+    #: ``SWEEP_MIN_IDENTIFIERS - 1 + (workers - 1) x (SWEEP_FLUSH_IDENTIFIERS - 1)`` identifiers (docs/security.md).
+    SWEEP_FLUSH_IDENTIFIERS = 250
+    SWEEP_FLUSH_SECONDS = 1.0
     #: Prefix of the detector's Redis keys (tests use their own).
     SWEEP_KEY_PREFIX = "federation:sweep:"
     #: Listings a member may make in 24 h before the excess is held for a reviewer:

@@ -14,25 +14,23 @@ with ``floor = LOOKUP_BUDGET_FLOOR`` (2,000), ``multiplier = LOOKUP_BUDGET_MULTI
 burst never falls below one full batch, or a member could never send one.
 
 Both counters are fixed windows: the UTC day and the UTC minute. A charge is
-all or nothing and atomic: on Redis one Lua script reads both counters and
-increments both only when the whole request fits (one round trip, shared by
-every worker); in memory the same under a lock. A refused request therefore
-costs nothing, and concurrent requests can never take the budget over its
-limit. When Redis does not answer the counter falls back to this worker's
-memory with a logged warning (the budget is then enforced per worker, so at
-most ``workers x`` the budget), and tries Redis again after
-``RETRY_REDIS_SECONDS``: a Redis outage neither stops lookups nor unlimits them.
+all or nothing: a refused request costs nothing, and concurrent requests can
+never take the budget over its limit. In memory (one worker, no Redis) the
+charge is checked and counted under a lock (:class:`MemoryCounter`). With
+Redis every worker shares the counters, but does not pay a round trip per
+lookup: it *leases* a block of allowance (``lease_size``) that a Lua script
+reserves on both counters at once, and spends it locally
+(``budget_redis.RedisCounter``): a lease is reserved before it is used, so
+the limits are never exceeded; an unused one can only refuse a member early.
 
 No Flask here; the Redis client is passed in.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -44,7 +42,6 @@ logger = logging.getLogger(__name__)
 
 DAY_SECONDS = 86400
 MINUTE_SECONDS = 60
-RETRY_REDIS_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +50,9 @@ class BudgetPolicy:
     multiplier: float = 2.0
     burst_floor: int = 1000
     burst_share: float = 0.05
+    #: A worker leases this share of the burst from Redis at a time (``budget_redis``), at most ``lease_max``.
+    lease_share: float = 0.05
+    lease_max: int = 10_000
 
     @classmethod
     def from_config(cls, config: Any) -> BudgetPolicy:
@@ -61,6 +61,8 @@ class BudgetPolicy:
             multiplier=float(config["LOOKUP_BUDGET_MULTIPLIER"]),
             burst_floor=int(config["LOOKUP_BURST_FLOOR"]),
             burst_share=float(config["LOOKUP_BURST_SHARE"]),
+            lease_share=float(config["LOOKUP_BUDGET_LEASE_SHARE"]),
+            lease_max=int(config["LOOKUP_BUDGET_LEASE_MAX"]),
         )
 
     def allowance(self, declared: int | None, override: int | None) -> Allowance:
@@ -162,91 +164,6 @@ class MemoryCounter:
             self._counts.clear()
 
 
-#: KEYS: day counter, minute counter. ARGV: cost, daily budget, burst, day TTL, minute TTL.
-#: Returns {fits (1) or not (0), used today, used this minute} (after the charge when it fits).
-_CHARGE = """
-local day = tonumber(redis.call('GET', KEYS[1]) or '0')
-local minute = tonumber(redis.call('GET', KEYS[2]) or '0')
-local cost = tonumber(ARGV[1])
-if day + cost > tonumber(ARGV[2]) or minute + cost > tonumber(ARGV[3]) then
-  return {0, day, minute}
-end
-redis.call('INCRBY', KEYS[1], cost)
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('INCRBY', KEYS[2], cost)
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-return {1, day + cost, minute + cost}
-"""
-
-
-class RedisCounter:
-    """Shared by every worker: one Lua script per charge; this worker's memory while Redis is down."""
-
-    def __init__(self, client: Any, prefix: str) -> None:
-        import redis.exceptions
-
-        self.client = client
-        self.prefix = f"{prefix}:lookup-budget"
-        self.fallback = MemoryCounter()
-        # EVALSHA by hand: redis-py's Script object costs a third more CPU per call (measured: 71 against
-        # 105 microseconds), and this runs once per lookup.
-        self._sha = hashlib.sha1(_CHARGE.encode(), usedforsecurity=False).hexdigest()
-        self._no_script = redis.exceptions.NoScriptError
-        self._errors = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
-        self._down_until = 0.0
-
-    def _keys(self, member_id: str, now: datetime) -> list[str]:
-        day, minute, _, _ = windows(now)
-        return [f"{self.prefix}:{member_id}:d:{day}", f"{self.prefix}:{member_id}:m:{minute}"]
-
-    def _redis_down(self, error: Exception) -> None:
-        if self._down_until == 0.0 or time.monotonic() >= self._down_until:
-            logger.warning("lookup budgets: Redis unavailable (%s); counting in this worker", type(error).__name__)
-        self._down_until = time.monotonic() + RETRY_REDIS_SECONDS
-
-    def charge(self, member_id: str, cost: int, allowance: Allowance, now: datetime) -> Usage:
-        if time.monotonic() < self._down_until:
-            return self.fallback.charge(member_id, cost, allowance, now)
-        _, _, to_midnight, to_next_minute = windows(now)
-        call = (
-            2,
-            *self._keys(member_id, now),
-            cost,
-            allowance.daily,
-            allowance.burst,
-            to_midnight + 60,
-            to_next_minute + 60,
-        )
-        try:
-            try:
-                fits, today, minute = self.client.evalsha(self._sha, *call)
-            except self._no_script:  # a restarted or flushed Redis: load it once more
-                self.client.script_load(_CHARGE)
-                fits, today, minute = self.client.evalsha(self._sha, *call)
-        except self._errors as error:
-            self._redis_down(error)
-            return self.fallback.charge(member_id, cost, allowance, now)
-        self._down_until = 0.0
-        used = Usage(int(today), int(minute))
-        if not fits:
-            raise refusal(allowance, cost, used, now) or TooManyRequests(code="quota_exceeded")
-        return used
-
-    def usage(self, member_id: str, now: datetime) -> Usage:
-        try:
-            today, minute = self.client.mget(self._keys(member_id, now))
-        except self._errors as error:
-            self._redis_down(error)
-            return self.fallback.usage(member_id, now)
-        return Usage(int(today or 0), int(minute or 0))
-
-    def reset(self) -> None:
-        """Forget every count under this prefix (tests)."""
-        self.fallback.reset()
-        for key in self.client.scan_iter(f"{self.prefix}:*", count=1000):
-            self.client.delete(key)
-
-
 @dataclass(frozen=True, slots=True)
 class LookupBudget:
     """The policy and its counter: what ``lookups.service`` charges before it matches."""
@@ -263,9 +180,20 @@ class LookupBudget:
             raise
 
 
+def lease_size(burst: int, cost: int, share: float, largest: int) -> int:
+    """How many identifiers a worker asks Redis for when its lease runs out: ``clamp(ceil(share x burst), cost,
+    largest)``.
+
+    One round trip then serves ``lease / cost`` lookups instead of one. Sized from the burst so a small member's
+    limits stay tight: what other workers hold unused can refuse it early, never let it over (``budget_redis``).
+    ``largest = 0`` (or ``share = 0``) leases exactly the cost: a round trip per lookup, as before leasing.
+    """
+    return max(cost, min(math.ceil(share * burst), largest))
+
+
 def rate_limit_headers(allowance: Allowance, used: Usage, now: datetime) -> dict[str, str]:
     """``RateLimit-*`` of a lookup: the burst, in identifiers per minute (flask-limiter leaves lookups to
-    the budget, so the hot path makes one Redis round trip instead of four)."""
+    the budget, whose lease spares the hot path a Redis round trip, where flask-limiter would take three)."""
     return {
         "RateLimit-Limit": str(allowance.burst),
         "RateLimit-Remaining": str(max(0, allowance.burst - used.this_minute)),
@@ -298,6 +226,10 @@ def redis_for(config: Any) -> Any:
 
 
 def budget_for(config: Any, redis_client: Any = None) -> LookupBudget:
+    policy = BudgetPolicy.from_config(config)
+    if redis_client is None:
+        return LookupBudget(policy, MemoryCounter())
+    from .budget_redis import RedisCounter  # it builds on this module's rules
+
     prefix = str(config.get("RATE_LIMIT_KEY_PREFIX") or "federation")
-    counter: BudgetCounter = RedisCounter(redis_client, prefix) if redis_client is not None else MemoryCounter()
-    return LookupBudget(BudgetPolicy.from_config(config), counter)
+    return LookupBudget(policy, RedisCounter(redis_client, prefix, policy.lease_share, policy.lease_max))

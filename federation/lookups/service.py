@@ -1,7 +1,7 @@
 """A lookup, start to finish: hash, match, score, recommend, audit.
 
-The caller has already charged the member's budget (``budget.py``: one Redis
-round trip, no database write). Then one database round trip for the matching
+The caller has already charged the member's budget (``budget.py``: from this
+worker's lease, a Redis round trip only to renew it; no database write). Then one database round trip for the matching
 whatever the batch size, and one audit line appended to the worker's spool
 (``audit.py``) before the answer is returned.
 Results name entries by opaque ref and show counts, categories, tiers and

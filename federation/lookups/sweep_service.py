@@ -21,7 +21,7 @@ from ..members.models import Member
 from .models import LookupRecord
 from .sweep_detector import SweepDetector
 from .sweep_store import store_for
-from .sweeps import Finding, SweepRules, baseline_from_daily
+from .sweeps import Finding, FlushRule, SweepRules, baseline_from_daily
 
 #: Days of a member's lookup history its baseline is taken from.
 BASELINE_DAYS = 30
@@ -39,7 +39,9 @@ def init_sweep_detector(app: Flask) -> None:
             alerts.raise_alert(session, "lookup_sweep", member_id, details=finding.details(), actor=ACTOR, now=now)
             session.commit()
 
-    detector = SweepDetector(store_for(app.config), SweepRules.from_config(app.config), raise_sweep_alert)
+    detector = SweepDetector(
+        store_for(app.config), SweepRules.from_config(app.config), raise_sweep_alert, FlushRule.from_config(app.config)
+    )
     app.extensions["federation.lookups.sweeps"] = detector
 
     def lift_on_resolve(kind: str, member_id: str) -> None:

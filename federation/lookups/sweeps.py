@@ -9,9 +9,10 @@ own customers finds a few percent (the bench's 1,000-identifier batches: 5 %). S
 
 (a) **miss ratio**: once a member has looked up at least ``min_identifiers`` identifiers in a
     window (the last hour, or the last day), a hit ratio below ``min_hit_ratio`` is a sweep.
-    With the defaults (2,000 and 1 %) a random sweep is stopped at its 2,000th identifier, sent
-    one at a time or as 1,000-identifier batches; the bench's traffic is 5 to 50 times above
-    the ratio.
+    With the defaults (2,000 and 1 %) a random sweep is stopped at its 2,000th identifier when
+    sent as 1,000-identifier batches or through one worker, and within :func:`sweep_bound` when
+    sent one at a time through several (2,248 answered with two); the bench's traffic is 5 to 50
+    times above the ratio.
 (b) **volume against its own history**: more identifiers in the last hour than
     ``max(volume_floor, volume_factor x baseline)``, where ``baseline`` is the member's usual
     hourly volume (busiest day of its last 30 days / 24, ``federation tick``), at a hit ratio below
@@ -141,3 +142,56 @@ def baseline_from_daily(daily_identifiers: list[int], declared_daily: int | None
     """A member's usual hourly volume: its busiest day (or its declared daily volume, if larger) / 24."""
     busiest = max([*daily_identifiers, declared_daily or 0], default=0)
     return busiest / 24
+
+
+@dataclass(frozen=True, slots=True)
+class FlushRule:
+    """When a worker sends its pending counts to the shared store (``sweep_detector``).
+
+    A round trip per lookup was most of the hot path's issue-13 hooks (``bench/hooks.py``: 308 us wall, 259 us
+    CPU per lookup with the budget's and the detector's round trips; 19 and 17 us leased and batched); so each
+    worker counts in memory and flushes once ``identifiers`` are pending or its last flush is ``seconds`` old.
+    It still judges every lookup, on the counts it last read plus its own pending ones, so it stops a
+    sweep on its own share without waiting; what it cannot see is the other workers' pending counts,
+    each below ``identifiers`` (see :func:`sweep_bound`).
+    """
+
+    identifiers: int = 250
+    seconds: float = 1.0
+
+    @classmethod
+    def from_config(cls, config: Any) -> FlushRule:
+        return cls(int(config["SWEEP_FLUSH_IDENTIFIERS"]), float(config["SWEEP_FLUSH_SECONDS"]))
+
+    def due(self, pending: int, since_flush: float) -> bool:
+        return pending >= self.identifiers or since_flush >= self.seconds
+
+
+def advance(buckets: Buckets, read_at: float, at: float, size: int) -> Buckets:
+    """Counts read at ``read_at``, as they stand at ``at``: a bucket that ended since is the previous one."""
+    then, now = int(read_at // size), int(at // size)
+    if now <= then:
+        return buckets
+    return Buckets((0, 0), buckets.current if now == then + 1 else (0, 0))
+
+
+def plus(buckets: Buckets, identifiers: int, hits: int) -> Buckets:
+    """The buckets with counts not yet in the store added to the current one."""
+    n, h = buckets.current
+    return Buckets((n + identifiers, h + hits), buckets.previous)
+
+
+def sweep_bound(rules: SweepRules, flush: FlushRule, workers: int) -> int:
+    """The most identifiers of a miss-ratio sweep (within one window) answered before every worker refuses it.
+
+    ``min_identifiers - 1 + (workers - 1) x (flush.identifiers - 1)``. Why: the store's count is exact at a
+    flush, except for what other workers hold unflushed. Take the last flush before the sweep is found, with
+    the store at S (below ``min_identifiers``, or that flush would have found it): its worker judges on S
+    plus its own pending count, so it answers only while they stay below ``min_identifiers``; every other
+    worker holds fewer than ``flush.identifiers`` unflushed (a request that reaches it flushes at once), and
+    after the throttle is set it learns it at its next flush, which refuses that request. One worker alone
+    stops a sweep exactly where the rule says; a batch at least ``flush.identifiers`` long flushes at once,
+    so 1,000-identifier batches are stopped at the second whatever the workers. With the defaults (2,000
+    and 250): 2,248 for 2 workers, 2,746 for 4, within the 5,000 of issue 13 up to 13 workers.
+    """
+    return rules.min_identifiers - 1 + max(workers - 1, 0) * max(flush.identifiers - 1, 0)

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from federation.events.models import Event
-from federation.lookups.budget import BudgetPolicy, RedisCounter
+from federation.lookups.budget import BudgetPolicy
+from federation.lookups.budget_redis import RedisCounter
 from federation.lookups.models import LookupRecord
 from tests.entries.factories import hashed
 

@@ -13,11 +13,15 @@ from federation.lookups.sweep_detector import SweepDetector
 from federation.lookups.sweep_store import MemorySweepStore, RedisSweepStore
 from federation.lookups.sweeps import (
     Buckets,
+    FlushRule,
     SweepRules,
     Window,
+    advance,
     baseline_from_daily,
     judge,
+    plus,
     sliding,
+    sweep_bound,
     volume_ceiling,
 )
 
@@ -183,3 +187,97 @@ def test_memory_prunes_old_buckets(monkeypatch):
     clock.at += 3 * 86400
     store.add("m3", 1, 0, clock.at)
     assert sorted({key.split(":")[0] for key in store._values}) == ["m3"]
+
+
+@pytest.mark.parametrize(
+    ("pending", "since", "due"),
+    [(0, 0.0, False), (249, 0.99, False), (250, 0.0, True), (1000, 0.0, True), (1, 1.0, True), (0, 5.0, True)],
+)
+def test_a_worker_flushes_at_250_identifiers_or_after_a_second(pending, since, due):
+    assert FlushRule().due(pending, since) is due
+
+
+@pytest.mark.parametrize(
+    ("read_at", "at", "expected"),
+    [
+        (3600 + 10, 3600 + 3000, Buckets((7, 1), (5, 0))),  # same hour: as read
+        (3600 + 10, 7200 + 5, Buckets((0, 0), (7, 1))),  # the next hour: what was current is the last one
+        (3600 + 10, 10800 + 5, Buckets((0, 0), (0, 0))),  # two hours on: nothing inside the window
+    ],
+)
+def test_counts_read_earlier_are_moved_to_the_bucket_they_now_fall_in(read_at, at, expected):
+    assert advance(Buckets((7, 1), (5, 0)), read_at, at, 3600) == expected
+    assert plus(expected, 3, 1).current == (expected.current[0] + 3, expected.current[1] + 1)
+
+
+def test_the_bound_on_a_sweep_follows_the_flush_threshold_and_the_workers():
+    assert sweep_bound(RULES, FlushRule(), 1) == 1999 and sweep_bound(RULES, FlushRule(), 2) == 2248
+    assert sweep_bound(RULES, FlushRule(), 4) == 2746 and sweep_bound(RULES, FlushRule(1), 8) == 1999
+    assert sweep_bound(RULES, FlushRule(), 13) < 5000 < sweep_bound(RULES, FlushRule(), 14)  # issue 13's target
+
+
+def sweep(detectors, sizes, worker_of, now) -> tuple[int, list]:
+    """Send random (never matching) identifiers through several workers until every one refuses the member
+    (once one has, the rest go to the workers that have not yet)."""
+    answered, refused = 0, set()
+    for k, size in enumerate(sizes):
+        waiting = [n for n in range(len(detectors)) if n not in refused]
+        worker = worker_of(k) if not refused else waiting[k % len(waiting)]
+        try:
+            detectors[worker].check("m1", now)
+            detectors[worker].observe("m1", size, 0, now)
+            answered += size
+        except TooManyRequests as error:
+            assert error.code == "lookup_throttled"
+            refused.add(worker)
+            if len(refused) == len(detectors):
+                return answered, sorted(refused)
+    raise AssertionError(f"not stopped: {answered} answered")
+
+
+@pytest.mark.parametrize(
+    ("size", "worker_of"),
+    [
+        (1, lambda k: k % 2),  # round robin
+        (1, lambda k: (k // 249) % 2),  # each worker's pending just below the threshold, in turns
+        (1, lambda k: 0 if k < 1998 else 1),  # one worker nearly there, then the other
+        (4, lambda k: (k // 62) % 2),  # single lookups of 4 identifiers
+        (100, lambda k: k % 2),
+    ],
+)
+def test_two_workers_sharing_a_store_stop_a_sweep_within_the_bound(store, size, worker_of):
+    raised = []
+    flush = FlushRule()
+    detectors = [SweepDetector(store, RULES, lambda *a: raised.append(a), flush) for _ in range(2)]
+    now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+    answered, refused = sweep(detectors, [size] * 5000, worker_of, now)
+    assert refused == [0, 1]  # every worker learned the throttle
+    assert RULES.min_identifiers - size <= answered <= sweep_bound(RULES, flush, 2)
+    assert len(raised) == 1  # exactly one alert
+
+
+def test_batches_of_a_thousand_are_stopped_at_the_second_whatever_the_worker(store):
+    raised = []
+    detectors = [SweepDetector(store, RULES, lambda *a: raised.append(a)) for _ in range(2)]
+    now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+    answered, _ = sweep(detectors, [1000] * 10, lambda k: k % 2, now)
+    assert answered == 1000 and len(raised) == 1  # a batch >= the threshold flushes at once
+
+
+def test_one_worker_stops_a_sweep_at_the_rules_own_threshold_without_flushing(store):
+    detector = SweepDetector(store, RULES, lambda *a: None, FlushRule(identifiers=10_000, seconds=3600))
+    now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+    answered, _ = sweep([detector], [1] * 5000, lambda k: 0, now)
+    assert answered == RULES.min_identifiers - 1  # judged on its own pending counts
+    assert store.add("m1", 0, 0, now.timestamp()).hour.current == (1, 0)  # only the first lookup was sent
+
+
+def test_pending_counts_reach_the_store_after_a_second():
+    store = MemorySweepStore()
+    detector = SweepDetector(store, RULES, lambda *a: None)
+    now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+    detector.observe("m1", 1, 0, now)  # the first lookup reads the store
+    detector.observe("m1", 1, 0, now)
+    assert store.add("m1", 0, 0, now.timestamp()).hour.current == (1, 0)
+    detector.observe("m1", 1, 0, now.replace(second=1))
+    assert store.add("m1", 0, 0, now.timestamp()).hour.current == (3, 0)
