@@ -9,16 +9,25 @@ throttle included. Keys carry counts only, never a hash.
 Without Redis each worker counts its own share (as flask-limiter's memory storage does): run
 production with ``FEDERATION_REDIS_URL`` so every worker sees the same counts, throttle and
 baselines (and so the CLI's ``federation alerts resolve`` reaches the servers).
+
+When Redis does not answer (short timeouts), :class:`FailoverSweepStore` counts in this worker's
+memory and tries Redis again after ``RETRY_REDIS_SECONDS``, with one logged warning: lookups go on
+being answered and watched, never failed for it (``tests/attacks/test_redis_down.py``), as the
+lookup budget does (``budget_redis.py``).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .sweeps import DAY, HOUR, Buckets
+
+logger = logging.getLogger(__name__)
+RETRY_REDIS_SECONDS = 5.0
 
 #: Time to live of the keys: a bucket is read for two of its lengths; a baseline outlives a missed tick.
 _HOUR_TTL, _DAY_TTL, _BASELINE_TTL = 2 * HOUR + 60, 2 * DAY + 60, 3 * DAY
@@ -166,13 +175,56 @@ class MemorySweepStore:
             self._values.clear()
 
 
+class FailoverSweepStore:
+    """Redis while it answers; this worker's memory while it does not."""
+
+    def __init__(self, primary: RedisSweepStore, fallback: MemorySweepStore | None = None) -> None:
+        import redis.exceptions
+
+        self.primary, self.fallback = primary, fallback or MemorySweepStore()
+        self._errors = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+        self._down_until = 0.0
+
+    def _call(self, name: str, *args: Any) -> Any:
+        if time.monotonic() < self._down_until:
+            return getattr(self.fallback, name)(*args)
+        try:
+            return getattr(self.primary, name)(*args)
+        except self._errors as error:
+            if self._down_until == 0.0 or time.monotonic() >= self._down_until:
+                logger.warning("sweep detector: Redis unavailable (%s); counting in this worker", type(error).__name__)
+            self._down_until = time.monotonic() + RETRY_REDIS_SECONDS
+            return getattr(self.fallback, name)(*args)
+
+    def add(self, member_id: str, identifiers: int, hits: int, now: float) -> Counts:
+        return self._call("add", member_id, identifiers, hits, now)
+
+    def throttle(self, member_id: str, seconds: int) -> bool:
+        return self._call("throttle", member_id, seconds)
+
+    def throttled_for(self, member_id: str) -> int:
+        return self._call("throttled_for", member_id)
+
+    def clear(self, member_id: str) -> None:
+        self.fallback.clear(member_id)
+        self._call("clear", member_id)
+
+    def set_baselines(self, baselines: dict[str, float]) -> None:
+        self.fallback.set_baselines(baselines)
+        self._call("set_baselines", baselines)
+
+    def reset(self) -> None:
+        self.fallback.reset()
+        reset = getattr(self.primary, "reset", None)
+        if reset is not None:
+            reset()
+
+
 def store_for(config: Any) -> SweepStore:
-    """Redis at ``REDIS_URL`` (with ``SWEEP_KEY_PREFIX``), else memory (``config.limits_storage_uri``)."""
-    from ..config import limits_storage_uri
+    """Redis at ``REDIS_URL`` (with ``SWEEP_KEY_PREFIX``, memory while it is down), else memory."""
+    from .budget import redis_for
 
-    uri = limits_storage_uri(config)
-    if uri.startswith(("redis://", "rediss://", "unix://")):
-        import redis
-
-        return RedisSweepStore(redis.Redis.from_url(uri), config["SWEEP_KEY_PREFIX"])
+    client = redis_for(config)
+    if client is not None:
+        return FailoverSweepStore(RedisSweepStore(client, config["SWEEP_KEY_PREFIX"]))
     return MemorySweepStore()

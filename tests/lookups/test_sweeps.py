@@ -281,3 +281,25 @@ def test_pending_counts_reach_the_store_after_a_second():
     assert store.add("m1", 0, 0, now.timestamp()).hour.current == (1, 0)
     detector.observe("m1", 1, 0, now.replace(second=1))
     assert store.add("m1", 0, 0, now.timestamp()).hour.current == (3, 0)
+
+
+def test_the_failover_store_counts_in_memory_while_redis_does_not_answer(caplog):
+    """A dead Redis costs one short timeout, then the worker's memory: lookups are watched, never failed."""
+    import socket
+
+    import redis
+
+    from federation.lookups.sweep_store import FailoverSweepStore
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    client = redis.Redis(host="127.0.0.1", port=closed, socket_connect_timeout=1, socket_timeout=1)
+    store = FailoverSweepStore(RedisSweepStore(client, "test:"))
+    first = store.add("m", 10, 1, 1_000_000.0)
+    second = store.add("m", 5, 0, 1_000_000.0)
+    assert (first.hour.current, second.hour.current) == ((10, 1), (15, 1))
+    assert store.throttle("m", 60) and store.throttled_for("m") > 0
+    assert [r.message for r in caplog.records].count(
+        "sweep detector: Redis unavailable (ConnectionError); counting in this worker"
+    ) == 1
