@@ -12,6 +12,7 @@ writes RFC 3339 in C (Python's ``isoformat`` was 17 calls a lookup).
 
 from __future__ import annotations
 
+import hmac
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,8 +107,12 @@ def lookup(
         "identifiers": identifiers,
         "subjects": subjects,
     }
-    keys = [min(item_keys) for item_keys in stored]
-    others = [key for key, rows in zip(keys, matched, strict=True) if any(row.member_id != member_id for row in rows)]
+    keys = [item_keys[0] if len(item_keys) == 1 else min(item_keys) for item_keys in stored]
+    others = [
+        keys[index]
+        for index, rows in enumerate(matched)
+        if rows and any(row.member_id != member_id for row in rows)  # most of a batch: no rows, no generator
+    ]
     return LookupOutcome(answer, keys, others)
 
 
@@ -119,9 +124,15 @@ def _stored_hashes(items: list[QueryItem], secrets: IdentifierSecrets) -> list[l
     retired still gets its answer); an identifier with no usable hash at all
     is a client error.
     """
-    knows, stored_hash = secrets.knows, secrets.stored_hash
+    knows, prefix, pepper, digest = secrets.knows, secrets.message_prefix, secrets.pepper, hmac.digest
+    # ``secrets.stored_hash`` inlined: 1,000 identifiers a batch, one Python call fewer each.
     stored = [
-        [stored_hash(key_id, item.type, hash_) for key_id, hash_ in item.hashes if knows(key_id)] for item in items
+        [
+            digest(pepper, prefix(key_id, item.type) + hash_.encode("ascii"), "sha256")
+            for key_id, hash_ in item.hashes
+            if knows(key_id)
+        ]
+        for item in items
     ]
     if not all(stored):
         unknown = [
