@@ -44,19 +44,20 @@ class Novelty:
 
     def fresh(self, member_id: str, identifiers: Sequence[bytes], hits: Sequence[bytes], now: float) -> Fresh:
         """Count ``identifiers`` (one stored hash each) and ``hits`` (a subset) not seen in the last ``ttl``."""
-        keys = {value[:8] for value in identifiers}  # slices, not ints: a 1,000-identifier batch costs ~0.1 ms
+        # Byte slices, not ints (a 1,000-identifier batch costs ~0.1 ms), in the order sent: the oldest go first.
+        keys = dict.fromkeys(value[:8] for value in identifiers)
         with self._lock:
             seen = self._seen.setdefault(member_id, {})
             horizon = now - self.ttl
             while seen and next(iter(seen.values())) <= horizon:
                 del seen[next(iter(seen))]
-            new = keys.difference(seen)
+            new = [key for key in keys if key not in seen]
             seen.update(dict.fromkeys(new, now))
             excess = len(seen) - self.per_member
             if excess > 0:
                 for key in list(itertools.islice(seen, excess)):
                     del seen[key]
-        return Fresh(len(new), len(new.intersection(value[:8] for value in hits)) if hits else 0)
+        return Fresh(len(new), len(set(new).intersection(value[:8] for value in hits)) if hits else 0)
 
     def forget(self, member_id: str) -> None:
         """An admin lifted a sweep's throttle: the member starts afresh."""
