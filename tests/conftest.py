@@ -144,8 +144,7 @@ def db(app: Flask) -> Iterator[SQLAlchemy]:
     with app.app_context():
         yield _db
         app.extensions["federation.lookups.audit"].flush()  # no audit line may land in the next test
-        app.extensions["federation.lookups.sweeps"].reset()
-        app.extensions["federation.lookups.novelty"].reset()  # nor a sweep detector's count (issue 13)
+        app.extensions["federation.lookups.sweeps"].reset()  # nor a sweep detector's counts (issue 13)
         # Rate limits and lookup budgets live outside the database, keyed by member ids and addresses
         # that the next test reuses: forget them too.
         app.extensions["federation.ratelimits"].reset()

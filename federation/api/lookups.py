@@ -15,7 +15,6 @@ from ..lookups import service as lookups
 from ..lookups.actions import Ladder
 from ..lookups.audit import AuditSpool
 from ..lookups.budget import budget_for, rate_limit_headers, redis_for
-from ..lookups.novelty import Novelty
 from ..lookups.requests import parse_lookup
 from ..lookups.scoring import ScoringModel
 from ..lookups.sweep_service import sweep_detector
@@ -38,7 +37,6 @@ def init_lookups(app: Flask) -> None:
         postgresql = db.engine.dialect.name == "postgresql"
         read_engine = db.engine.execution_options(isolation_level="AUTOCOMMIT") if postgresql else db.engine
         app.extensions["federation.lookups.read_engine"] = read_engine
-    app.extensions["federation.lookups.novelty"] = Novelty()
     app.extensions["federation.lookups"] = lookups.LookupContext(
         model=ScoringModel.from_config(app.config),
         ladder=Ladder.from_config(app.config),
@@ -55,12 +53,11 @@ def init_lookups(app: Flask) -> None:
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def lookup():
     """Match up to 1,000 identifiers; confidence, factors and the recommended action per identifier and subject."""
-    principal = current_principal()
+    principal, now = current_principal(), utcnow()
     sweeps = sweep_detector()  # issue 13: a member throttled for sweeping is refused before matching
-    sweeps.check(principal.member_id, utcnow())
+    sweeps.check(principal.member_id, now)
     query = parse_lookup(read_json_body(request))
     context = current_app.extensions["federation.lookups"]
-    now = utcnow()
     # Charged before matching, all or nothing: a refusal (429) matches nothing and writes no audit row.
     allowance = context.budget.policy.allowance(principal.declared_daily_lookups, principal.daily_lookup_quota)
     usage = context.budget.charge(principal.member_id, len(query.items), allowance, now)
@@ -69,12 +66,8 @@ def lookup():
     with current_app.extensions["federation.lookups.read_engine"].connect() as connection:
         outcome = lookups.lookup(connection, principal.member_id, query, context=context, now=now)
         connection.commit()
-    # Issue 13: the sweep detector counts what is new to the member (``novelty.py``: repeats and hits on
-    # its own listings teach nothing); on a sweep, 429 and the answer is withheld.
-    fresh = current_app.extensions["federation.lookups.novelty"].fresh(
-        principal.member_id, outcome.identifier_keys, outcome.others_hit_keys, now.timestamp()
-    )
-    sweeps.observe(principal.member_id, fresh.identifiers, fresh.hits, now)
+    # Issue 13: on a sweep, 429 and the answer is withheld.
+    sweeps.observe_lookup(principal.member_id, outcome.identifier_keys, outcome.others_hit_keys, now)
     response = Response(orjson.dumps(outcome.answer), mimetype="application/json")  # dicts: no schema dump
     response.headers.update(rate_limit_headers(allowance, usage, now))
     return response

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..errors import TooManyRequests
+from .novelty import Novelty
 from .sweep_store import Counts, SweepStore
 from .sweeps import DAY, HOUR, Finding, FlushRule, SweepRules, advance, judge, plus, sliding
 
@@ -51,9 +52,12 @@ class SweepDetector:
         rules: SweepRules,
         on_sweep: Callable[[str, Finding, datetime], None],
         flush: FlushRule | None = None,
+        novelty: Novelty | None = None,
     ) -> None:
         self.store, self.rules, self.on_sweep = store, rules, on_sweep
         self.flush = flush or FlushRule()
+        #: What is new to each member (``novelty.py``): a lookup is counted by it, not as sent.
+        self.novelty = novelty or Novelty()
         #: member -> (throttled until, last read from the store), both epoch seconds.
         self._throttled: dict[str, tuple[float, float]] = {}
         self._tallies: dict[str, Tally] = {}
@@ -73,6 +77,14 @@ class SweepDetector:
                 return
             until = self._remember(member_id, at, seconds)
         raise _throttled(int(until - at) + 1)
+
+    def observe_lookup(
+        self, member_id: str, identifier_keys: list[bytes], hit_keys: list[bytes], now: datetime
+    ) -> None:
+        """After matching: count what the lookup taught the member (``novelty.py``: repeats and hits on its
+        own listings teach nothing), then :meth:`observe` it."""
+        fresh = self.novelty.fresh(member_id, identifier_keys, hit_keys, now.timestamp())
+        self.observe(member_id, fresh.identifiers, fresh.hits, now)
 
     def observe(self, member_id: str, identifiers: int, hits: int, now: datetime) -> None:
         """After matching: count the lookup; on a sweep (or a throttle set elsewhere), refuse its answer."""
@@ -108,6 +120,7 @@ class SweepDetector:
     def lift(self, member_id: str) -> None:
         """An admin resolved the member's sweep alert: end its throttle and forget its counts."""
         self.store.clear(member_id)
+        self.novelty.forget(member_id)
         self._forget(member_id)
 
     def _remember(self, member_id: str, at: float, seconds: int) -> float:
@@ -127,6 +140,7 @@ class SweepDetector:
         with self._lock:
             self._throttled.clear()
             self._tallies.clear()
+        self.novelty.reset()
         reset = getattr(self.store, "reset", None)
         if reset is not None:
             reset()

@@ -303,3 +303,14 @@ def test_the_failover_store_counts_in_memory_while_redis_does_not_answer(caplog)
     assert [r.message for r in caplog.records].count(
         "sweep detector: Redis unavailable (ConnectionError); counting in this worker"
     ) == 1
+
+
+def test_a_lifted_member_starts_afresh_its_seen_identifiers_too():
+    """``lift`` (an admin resolved the alert) forgets what the member looked up, not only its counts."""
+    detector = SweepDetector(MemorySweepStore(), SweepRules(), lambda *a: None)
+    keys = [bytes([n]) * 32 for n in range(3)]
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    detector.observe_lookup("m", keys, [], now)
+    assert detector.novelty.fresh("m", keys, [], now.timestamp()).identifiers == 0
+    detector.lift("m")
+    assert detector.novelty.fresh("m", keys, [], now.timestamp()).identifiers == 3
