@@ -139,15 +139,10 @@ class IdentifierSecrets:
 
     def stored_hash(self, key_id: str, type_: str, member_hash: str) -> bytes:
         """What the database keeps for a member-supplied hash (32 bytes)."""
-        return hmac.digest(self.pepper, self.message_prefix(key_id, type_) + member_hash.encode("ascii"), "sha256")
-
-    def message_prefix(self, key_id: str, type_: str) -> bytes:
-        """The bytes before the member's hash in :meth:`stored_hash`'s message; a batch's loop builds the
-        message itself with it, saving a call per identifier (``lookups.service._stored_hashes``)."""
         prefix = self._prefixes.get((key_id, type_))
         if prefix is None:  # a handful of (key id, type) pairs: built once each
             prefix = self._prefixes[(key_id, type_)] = f"{key_id}\x00{type_}\x00".encode("ascii")
-        return prefix
+        return hmac.digest(self.pepper, prefix + member_hash.encode("ascii"), "sha256")  # one-shot C path
 
     def keyed_tag(self, label: str, value: str) -> str:
         """A peppered tag for server-side comparisons of values never stored (appeal identifiers,

@@ -12,7 +12,6 @@ writes RFC 3339 in C (Python's ``isoformat`` was 17 calls a lookup).
 
 from __future__ import annotations
 
-import hmac
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,15 +123,9 @@ def _stored_hashes(items: list[QueryItem], secrets: IdentifierSecrets) -> list[l
     retired still gets its answer); an identifier with no usable hash at all
     is a client error.
     """
-    knows, prefix, pepper, digest = secrets.knows, secrets.message_prefix, secrets.pepper, hmac.digest
-    # ``secrets.stored_hash`` inlined: 1,000 identifiers a batch, one Python call fewer each.
+    knows, stored_hash = secrets.knows, secrets.stored_hash
     stored = [
-        [
-            digest(pepper, prefix(key_id, item.type) + hash_.encode("ascii"), "sha256")
-            for key_id, hash_ in item.hashes
-            if knows(key_id)
-        ]
-        for item in items
+        [stored_hash(key_id, item.type, hash_) for key_id, hash_ in item.hashes if knows(key_id)] for item in items
     ]
     if not all(stored):
         unknown = [
