@@ -118,8 +118,11 @@ def refusal(allowance: Allowance, cost: int, used: Usage, now: datetime) -> TooM
 
 def _refusal_headers(limit: int, used: int, reset: int) -> dict[str, str]:
     """A refusal names the limit it hit in the same ``RateLimit-*`` headers flask-limiter's 429s carry."""
+    return {"Retry-After": str(reset), **_limit_headers(limit, used, reset)}
+
+
+def _limit_headers(limit: int, used: int, reset: int) -> dict[str, str]:
     return {
-        "Retry-After": str(reset),
         "RateLimit-Limit": str(limit),
         "RateLimit-Remaining": str(max(0, limit - used)),
         "RateLimit-Reset": str(reset),
@@ -194,11 +197,7 @@ def lease_size(burst: int, cost: int, share: float, largest: int) -> int:
 def rate_limit_headers(allowance: Allowance, used: Usage, now: datetime) -> dict[str, str]:
     """``RateLimit-*`` of a lookup: the burst, in identifiers per minute (flask-limiter leaves lookups to
     the budget, whose lease spares the hot path a Redis round trip, where flask-limiter would take three)."""
-    return {
-        "RateLimit-Limit": str(allowance.burst),
-        "RateLimit-Remaining": str(max(0, allowance.burst - used.this_minute)),
-        "RateLimit-Reset": str(windows(now)[3]),
-    }
+    return _limit_headers(allowance.burst, used.this_minute, windows(now)[3])
 
 
 def standing(budget: LookupBudget, member_id: str, declared: int | None, override: int | None, now: datetime) -> dict:
