@@ -268,3 +268,13 @@ def limits_storage_uri(config: Any) -> str:
     Memory is per worker process: with several workers and no Redis each enforces its own share.
     """
     return config.get("REDIS_URL") or "memory://"
+
+
+def redis_for(config: Any) -> Any:
+    """A Redis client for ``REDIS_URL`` with short timeouts (a dead Redis costs a second, then the
+    worker's memory), or None: what the lookup budget and the sweep detector count in."""
+    if not config.get("REDIS_URL"):
+        return None
+    import redis
+
+    return redis.Redis.from_url(config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=1)

@@ -8,13 +8,14 @@ from pathlib import Path
 import orjson
 from flask import Flask, Response, current_app, request
 
+from ..config import redis_for
 from ..database import utcnow
 from ..extensions import db
 from ..lookups import joint_rules
 from ..lookups import service as lookups
 from ..lookups.actions import Ladder
 from ..lookups.audit import AuditSpool
-from ..lookups.budget import budget_for, rate_limit_headers, redis_for
+from ..lookups.budget import budget_for, rate_limit_headers
 from ..lookups.requests import parse_lookup
 from ..lookups.scoring import ScoringModel
 from ..lookups.sweep_service import sweep_detector

@@ -215,15 +215,6 @@ def standing(budget: LookupBudget, member_id: str, declared: int | None, overrid
     }
 
 
-def redis_for(config: Any) -> Any:
-    """A Redis client for ``REDIS_URL`` with short timeouts (a dead Redis costs a second, then memory), or None."""
-    if not config.get("REDIS_URL"):
-        return None
-    import redis
-
-    return redis.Redis.from_url(config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=1)
-
-
 def budget_for(config: Any, redis_client: Any = None) -> LookupBudget:
     policy = BudgetPolicy.from_config(config)
     if redis_client is None:

@@ -222,7 +222,7 @@ class FailoverSweepStore:
 
 def store_for(config: Any) -> SweepStore:
     """Redis at ``REDIS_URL`` (with ``SWEEP_KEY_PREFIX``, memory while it is down), else memory."""
-    from .budget import redis_for
+    from ..config import redis_for
 
     client = redis_for(config)
     if client is not None:
