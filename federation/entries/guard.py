@@ -105,7 +105,7 @@ def hold_if_needed(
         seen = {digest for guard in guards for digest in guard.seen_evidence}
         return _hold(entry, submission, "reinsertion", guards, sorted({e.sha256 for e in entry.evidence} - seen), now)
     if secrets.randbelow(1_000_000) < policy.hold_sample_rate * 1_000_000:
-        return _hold(entry, submission, "sample", [], sorted(e.sha256 for e in entry.evidence), now)
+        return hold_for_review(entry, submission, "sample", now)
     return None
 
 
